@@ -1,0 +1,14 @@
+"""Django application config: registers the system checks."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class GqlauthConfig(AppConfig):
+    name = "gqlauth"
+    verbose_name = "OAuth2 provider"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from gqlauth import checks, conf  # noqa: F401  (registers checks and signal receivers)

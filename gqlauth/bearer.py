@@ -1,0 +1,45 @@
+"""Resource-server authentication: ``Authorization: Bearer`` header -> user and token.
+
+Used once per request by protected views (the GraphQL view). Costs exactly one indexed query:
+the token joined with its user and application.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from gqlauth.errors import ExpiredToken, InactiveUser, MalformedToken, UnknownToken
+from gqlauth.models import AccessToken
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+# RFC 6750 §2.1 b64token.
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+def authenticate(request: HttpRequest) -> tuple[Any, AccessToken] | None:
+    """Return ``(user, access_token)`` for the request's bearer token, or None without a header.
+
+    ``user`` is None for client_credentials tokens. Raises a subclass of
+    :class:`gqlauth.errors.InvalidToken` for a malformed, unknown, expired or revoked token, or an
+    inactive user. Only the Authorization header is read (RFC 6750 §2.1), never the body or query.
+    """
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not _B64TOKEN.fullmatch(value):
+        raise MalformedToken("The Authorization header must be 'Bearer <token>'.")
+    token = AccessToken.objects.lookup(value).select_related("user", "application").first()
+    if token is None:
+        raise UnknownToken("The access token is invalid or revoked.")
+    if token.is_expired(timezone.now()):
+        raise ExpiredToken("The access token expired.")
+    if token.user is not None and not token.user.is_active:
+        raise InactiveUser("The access token's user is inactive.")
+    return token.user, token

@@ -1,0 +1,1 @@
+"""Strawberry integration: the only package that imports strawberry."""

@@ -1,0 +1,247 @@
+"""Applications (OAuth2 clients), access tokens and refresh tokens.
+
+Secrets never reach the database: every token and client secret column holds the keyed digest
+from :mod:`gqlauth.digests`, and lookups go by digest through one unique index.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from gqlauth import digests
+from gqlauth.conf import oauth2_settings
+
+
+class ClientType(models.TextChoices):
+    """RFC 6749 §2.1 client types; values are the wire strings."""
+
+    CONFIDENTIAL = "confidential", "Confidential"
+    PUBLIC = "public", "Public"
+
+
+class GrantType(models.TextChoices):
+    """RFC 6749 grant types; values are the ``grant_type`` wire strings."""
+
+    AUTHORIZATION_CODE = "authorization_code", "Authorization code"
+    PASSWORD = "password", "Resource owner password-based"
+    CLIENT_CREDENTIALS = "client_credentials", "Client credentials"
+    REFRESH_TOKEN = "refresh_token", "Refresh token"
+
+
+# Grants whose tokens come with a refresh token, so allowing them implies allowing refresh.
+GRANTS_WITH_REFRESH = frozenset({GrantType.PASSWORD, GrantType.AUTHORIZATION_CODE})
+
+
+class ApplicationQuerySet(models.QuerySet["Application"]):
+    def lookup(self, client_id: str) -> Application | None:
+        """The application with this client id, or None (one indexed query)."""
+        return self.filter(client_id=client_id).first()
+
+
+class Application(models.Model):
+    """An OAuth2 client registered with this server."""
+
+    client_id = models.CharField(max_length=100, unique=True)
+    client_secret_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Keyed SHA-256 of the secret; the secret is never stored.",
+    )
+    name = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="oauth2_applications",
+    )
+    client_type = models.CharField(max_length=32, choices=ClientType.choices)
+    grant_types = models.JSONField(
+        default=list, help_text="Allowed RFC 6749 grant types, as wire values."
+    )
+    redirect_uris = models.TextField(
+        blank=True, help_text="Allowed redirect URIs, space separated."
+    )
+    allowed_scopes = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="Space-separated scopes this client may ask for; empty means every scope.",
+    )
+    skip_authorization = models.BooleanField(default=False)
+    can_introspect = models.BooleanField(
+        default=False,
+        help_text="A confidential client that may introspect tokens issued to other clients.",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.name or self.client_id
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.client_type == ClientType.CONFIDENTIAL
+
+    def allows_grant(self, grant_type: str) -> bool:
+        """Whether ``grant_type`` is allowed; password and code grants imply refresh_token."""
+        granted = set(self.grant_types)
+        if grant_type == GrantType.REFRESH_TOKEN:
+            return bool(granted & GRANTS_WITH_REFRESH) or GrantType.REFRESH_TOKEN in granted
+        return grant_type in granted
+
+    def allowed_scope_list(self) -> list[str] | None:
+        """The allowed-scopes subset, or None when every configured scope is allowed."""
+        scopes = self.allowed_scopes.split()
+        return scopes or None
+
+    def redirect_uri_list(self) -> list[str]:
+        return self.redirect_uris.split()
+
+    def set_client_secret(self, secret: str) -> None:
+        """Store the digest of ``secret``; the caller shows the secret once and forgets it."""
+        self.client_secret_digest = digests.digest(secret, purpose="client-secret")
+
+    def check_client_secret(self, secret: str) -> bool:
+        """Constant-time check of a presented secret (False for clients without a secret)."""
+        # Compare against a digest that cannot match when there is no secret, so public and
+        # confidential clients cost the same work.
+        stored = self.client_secret_digest or "0" * 64
+        return digests.matches(secret, stored, purpose="client-secret") and bool(
+            self.client_secret_digest
+        )
+
+
+class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
+    def lookup(self, token: str) -> AccessTokenQuerySet:
+        """Rows whose digest matches ``token`` (zero or one, through the unique index)."""
+        return self.filter(digest=digests.digest(token, purpose="access"))
+
+    def valid(self, now: datetime | None = None) -> AccessTokenQuerySet:
+        return self.filter(expires__gt=now or timezone.now())
+
+    def expired(self, now: datetime | None = None) -> AccessTokenQuerySet:
+        return self.filter(expires__lte=now or timezone.now())
+
+
+class AccessToken(models.Model):
+    """An issued bearer token (RFC 6750). Revocation deletes the row."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="oauth2_access_tokens",
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    scope = models.TextField(blank=True)
+    expires = models.DateTimeField(db_index=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"access token #{self.pk}"
+
+    @property
+    def scopes(self) -> list[str]:
+        return self.scope.split()
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires <= (now or timezone.now())
+
+
+def refresh_cutoff(now: datetime | None = None) -> datetime | None:
+    """Creation time before which refresh tokens are expired, or None when they never expire."""
+    seconds = oauth2_settings().refresh_token_expire_seconds
+    if seconds is None:
+        return None
+    return (now or timezone.now()) - timedelta(seconds=seconds)
+
+
+class RefreshTokenQuerySet(models.QuerySet["RefreshToken"]):
+    def lookup(self, token: str) -> RefreshTokenQuerySet:
+        return self.filter(digest=digests.digest(token, purpose="refresh"))
+
+    def live(self, now: datetime | None = None) -> RefreshTokenQuerySet:
+        """Not revoked and not expired."""
+        qs = self.filter(revoked_at__isnull=True)
+        cutoff = refresh_cutoff(now)
+        return qs if cutoff is None else qs.filter(created__gt=cutoff)
+
+    def expired(self, now: datetime | None = None) -> RefreshTokenQuerySet:
+        cutoff = refresh_cutoff(now)
+        return self.none() if cutoff is None else self.filter(created__lte=cutoff)
+
+    def revoke(self, now: datetime | None = None) -> int:
+        """Mark every not-yet-revoked row revoked; returns how many changed."""
+        return self.filter(revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+
+
+class RefreshToken(models.Model):
+    """A refresh token. Rotation revokes it and issues a successor in the same ``family``.
+
+    Revoked rows are kept while their family lives, so a replayed rotated token is recognised
+    and revokes the whole family (RFC 9700 §4.14.2).
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="oauth2_refresh_tokens",
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="refresh_tokens"
+    )
+    access_token = models.OneToOneField(
+        AccessToken,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="refresh_token",
+    )
+    scope = models.TextField(blank=True, help_text="Scopes granted to the family's first token.")
+    family = models.UUIDField(default=uuid.uuid4, db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = RefreshTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"refresh token #{self.pk}"
+
+    @property
+    def scopes(self) -> list[str]:
+        return self.scope.split()
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        cutoff = refresh_cutoff(now)
+        return cutoff is not None and self.created <= cutoff
+
+
+def revoke_family(family: uuid.UUID | str, now: datetime | None = None) -> None:
+    """Revoke every refresh token of ``family`` and delete their access tokens."""
+    AccessToken.objects.filter(refresh_token__family=family).delete()
+    RefreshToken.objects.filter(family=family).revoke(now)

@@ -1,0 +1,1 @@
+"""The oauthlib bridge: the only package that imports oauthlib."""

@@ -1,0 +1,1 @@
+"""HTTP views: thin adapters between Django requests and the oauthlib server."""

@@ -1,0 +1,1 @@
+"""The tutorial's users and groups API, served through gqlauth's GraphQL layer."""

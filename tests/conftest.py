@@ -1,0 +1,105 @@
+"""Factory fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from gqlauth import digests, tokens
+from gqlauth.models import Application, ClientType, GrantType
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class Client:
+    """A registered application with the plaintext secret the test knows."""
+
+    app: Application
+    secret: str
+
+    @property
+    def client_id(self) -> str:
+        return self.app.client_id
+
+    @property
+    def basic(self) -> tuple[str, str]:
+        return (self.app.client_id, self.secret)
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., User]:
+    """``make_user(username=None, password=PASSWORD, groups=(), **fields)``."""
+
+    def make(
+        username: str | None = None,
+        password: str = PASSWORD,
+        groups: tuple[str, ...] = (),
+        **fields: Any,
+    ) -> User:
+        user = User.objects.create_user(
+            username=username or f"user{next(_seq)}", password=password, **fields
+        )
+        for name in groups:
+            user.groups.add(Group.objects.get_or_create(name=name)[0])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_application(db: Any, make_user: Callable[..., User]) -> Callable[..., Client]:
+    """``make_application(client_type="confidential", grant_types=("password",), **fields)``."""
+
+    def make(
+        client_type: str = ClientType.CONFIDENTIAL,
+        grant_types: tuple[str, ...] = (GrantType.PASSWORD,),
+        user: User | None = None,
+        **fields: Any,
+    ) -> Client:
+        secret = digests.new_client_secret() if client_type == ClientType.CONFIDENTIAL else ""
+        app = Application(
+            client_id=fields.pop("client_id", None) or digests.new_client_id(),
+            name=fields.pop("name", f"app{next(_seq)}"),
+            user=user or make_user(),
+            client_type=client_type,
+            grant_types=list(grant_types),
+            **fields,
+        )
+        if secret:
+            app.set_client_secret(secret)
+        app.save()
+        return Client(app, secret)
+
+    return make
+
+
+@pytest.fixture
+def make_tokens(
+    db: Any, make_user: Callable[..., User], make_application: Callable[..., Client]
+) -> Callable[..., tokens.IssuedTokens]:
+    """``make_tokens(scopes=("read",), user=None, application=None, expires_in=None)``.
+
+    Issues a stored token pair directly (no HTTP); ``user=False`` gives a client token.
+    """
+
+    def make(
+        scopes: tuple[str, ...] = ("read", "write", "groups"),
+        user: User | bool | None = None,
+        application: Application | None = None,
+        expires_in: int | None = None,
+        with_refresh: bool = True,
+    ) -> tokens.IssuedTokens:
+        owner = None if user is False else (user or make_user())
+        app = application or make_application().app
+        return tokens.issue(
+            app, owner, list(scopes), with_refresh=with_refresh, expires_in=expires_in
+        )
+
+    return make
