@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -35,6 +36,21 @@ class GrantType(models.TextChoices):
 
 # Grants whose tokens come with a refresh token, so allowing them implies allowing refresh.
 GRANTS_WITH_REFRESH = frozenset({GrantType.PASSWORD, GrantType.AUTHORIZATION_CODE})
+
+
+def validate_client_secret(secret: str) -> None:
+    """Refuse a user-supplied client secret shorter than MIN_CLIENT_SECRET_LENGTH.
+
+    Raises :class:`django.core.exceptions.ValidationError` with code ``"client_secret_too_short"``.
+    Generated secrets are always long enough; this guards secrets typed by people.
+    """
+    minimum = oauth2_settings().min_client_secret_length
+    if len(secret) < minimum:
+        raise ValidationError(
+            f"A client secret must be at least {minimum} characters long; "
+            "leave it empty to have a strong one generated.",
+            code="client_secret_too_short",
+        )
 
 
 class ApplicationQuerySet(models.QuerySet["Application"]):
