@@ -86,6 +86,25 @@ def store(
     return IssuedTokens(access_token, refresh_token, access, refresh)
 
 
+def reissue_access(
+    refresh: RefreshToken, access_token: str, scopes: list[str], expires_in: int
+) -> AccessToken:
+    """Refresh without rotation: a new access token replaces the refresh token's old one."""
+    with transaction.atomic():
+        old_access_id = refresh.access_token_id
+        access = AccessToken.objects.create(
+            digest=digests.digest(access_token, purpose="access"),
+            user=refresh.user,
+            application=refresh.application,
+            scope=" ".join(scopes),
+            expires=timezone.now() + timedelta(seconds=expires_in),
+        )
+        RefreshToken.objects.filter(pk=refresh.pk).update(access_token=access)
+        if old_access_id is not None:
+            AccessToken.objects.filter(pk=old_access_id).delete()
+    return access
+
+
 def issue(
     application: Application,
     user: Any,

@@ -1,21 +1,52 @@
-"""OAuth2 protocol endpoints (token, revocation, introspection) as thin Django views."""
+"""OAuth2 protocol endpoints as thin Django views over :mod:`gqlauth.oauth.http`.
+
+All are POST only, CSRF-exempt (clients authenticate with their own credentials, never
+cookies), mark credential parameters sensitive for error reports, and answer with
+``Cache-Control: no-store``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+
+from gqlauth.oauth import http
+
+_SENSITIVE = ("password", "client_secret", "refresh_token", "token", "code", "code_verifier")
 
 
-class TokenView(View):
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(sensitive_post_parameters(*_SENSITIVE), name="dispatch")
+class _ProtocolView(View):
+    http_method_names = ["post"]
+
+    def http_method_not_allowed(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return http.method_not_allowed()
+
+
+class TokenView(_ProtocolView):
+    """``POST /o/token/``: password, client_credentials and refresh_token grants (RFC 6749)."""
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        raise NotImplementedError
+        return http.token_response(request)
 
 
-class RevokeTokenView(TokenView):
-    pass
+class RevokeTokenView(_ProtocolView):
+    """``POST /o/revoke_token/``: token revocation (RFC 7009)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return http.revocation_response(request)
 
 
-class IntrospectTokenView(TokenView):
-    pass
+class IntrospectTokenView(_ProtocolView):
+    """``POST /o/introspect/``: token introspection (RFC 7662)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return http.introspection_response(request)

@@ -1,0 +1,161 @@
+"""Django <-> oauthlib adapters for the protocol endpoints.
+
+Each ``*_response`` function takes a Django request, checks what oauthlib does not (form
+encoding, duplicated parameters, a missing ``grant_type``), hands ``(uri, method, body,
+headers)`` to the process-wide oauthlib endpoint, and turns the result or any ``OAuth2Error``
+into an ``HttpResponse`` with an RFC 6749 §5.2 JSON body and ``Cache-Control: no-store``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from http import HTTPStatus
+from urllib.parse import parse_qsl
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from oauthlib.oauth2.rfc6749 import errors
+
+from gqlauth.models import revoke_family
+from gqlauth.oauth import server
+from gqlauth.tokens import RefreshTokenReused
+
+FORM_ENCODING = "application/x-www-form-urlencoded"
+
+# Descriptions for errors oauthlib raises without one, so every error body explains itself.
+_DEFAULT_DESCRIPTIONS = {
+    "invalid_client": "Client authentication failed: unknown client, wrong secret, "
+    "or malformed client credentials.",
+    "invalid_grant": "The grant is invalid: wrong username or password, inactive user, or a "
+    "refresh token that is invalid, expired, revoked or issued to another client.",
+    "unauthorized_client": "This application is not allowed to use this grant type.",
+    "unsupported_grant_type": "Supported grant types: " + ", ".join(server.SUPPORTED_GRANTS) + ".",
+    "invalid_scope": "The requested scope is unknown, not allowed for this application, or "
+    "wider than the scope originally granted.",
+}
+
+Params = list[tuple[str, str]]
+Endpoint = Callable[[str, str, Params, dict[str, str]], tuple[dict[str, str], str, int]]
+
+
+def error_response(error: errors.OAuth2Error) -> HttpResponse:
+    """Render an oauthlib error as RFC 6749 §5.2 JSON with its status code."""
+    return _json_response(error.json, error.status_code)
+
+
+def _json_response(body: str, status: int, headers: dict[str, str] | None = None) -> HttpResponse:
+    """Build the response; error bodies get a description when oauthlib gave none."""
+    if status >= HTTPStatus.BAD_REQUEST:
+        payload = json.loads(body)
+        if not payload.get("error_description") and payload.get("error") in _DEFAULT_DESCRIPTIONS:
+            payload["error_description"] = _DEFAULT_DESCRIPTIONS[payload["error"]]
+        body = json.dumps(payload)
+    response = HttpResponse(body, status=status, content_type="application/json")
+    for name, value in (headers or {}).items():
+        if name.lower() not in ("www-authenticate", "content-type"):
+            response[name] = value
+    if status == HTTPStatus.UNAUTHORIZED:
+        # RFC 6749 §5.2: the challenge names the client authentication scheme we accept
+        # (oauthlib would send a Bearer challenge, which is for resource servers).
+        response["WWW-Authenticate"] = 'Basic realm="oauth2", error="invalid_client"'
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def _params(request: HttpRequest) -> Params:
+    """The form-encoded body as ordered pairs; raises ``InvalidRequestError`` on bad input."""
+    if request.content_type != FORM_ENCODING:
+        got = request.content_type or "no Content-Type"
+        raise errors.InvalidRequestError(
+            description=f"The request body must be {FORM_ENCODING} "
+            f"(RFC 6749 section 4.3.2), not {got}."
+        )
+    try:
+        raw = request.body.decode("ascii")
+        params = parse_qsl(raw, keep_blank_values=True, errors="strict")
+    except RequestDataTooBig as exc:
+        raise errors.InvalidRequestError(description="The request body is too large.") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise errors.InvalidRequestError(
+            description="The request body must be percent-encoded ASCII with UTF-8 values."
+        ) from exc
+    seen: set[str] = set()
+    for name, _ in params:
+        if name in seen:
+            raise errors.InvalidRequestError(
+                description=f"Duplicate {name} parameter (RFC 6749 section 3.2)."
+            )
+        seen.add(name)
+    return params
+
+
+def _headers(request: HttpRequest) -> dict[str, str]:
+    """Only what oauthlib needs; cookies and the rest never reach it."""
+    headers = {"Content-Type": request.content_type or ""}
+    if "Authorization" in request.headers:
+        headers["Authorization"] = request.headers["Authorization"]
+    return headers
+
+
+def _dispatch(request: HttpRequest, endpoint: Endpoint, params: Params) -> HttpResponse:
+    headers, body, status = endpoint(
+        request.build_absolute_uri(), request.method or "POST", params, _headers(request)
+    )
+    return _json_response(body, status, headers)
+
+
+def token_response(request: HttpRequest) -> HttpResponse:
+    """RFC 6749 §3.2 token endpoint for the password, client_credentials and refresh grants."""
+    try:
+        params = _params(request)
+        grant_type = dict(params).get("grant_type")
+        if not grant_type:
+            raise errors.InvalidRequestError(description="Missing grant_type parameter.")
+        endpoint = server.token_endpoint().create_token_response
+        if grant_type != "refresh_token":
+            return _dispatch(request, endpoint, params)
+        try:
+            # Rotation revokes the old refresh token and stores the new pair in one transaction.
+            with transaction.atomic():
+                return _dispatch(request, endpoint, params)
+        except RefreshTokenReused as exc:
+            # Another request rotated this token first: a replay (RFC 9700 §4.14.2).
+            revoke_family(exc.family)
+            raise errors.InvalidGrantError(
+                description="The refresh token was already used; its tokens are revoked."
+            ) from exc
+    except errors.OAuth2Error as exc:
+        return error_response(exc)
+
+
+def revocation_response(request: HttpRequest) -> HttpResponse:
+    """RFC 7009 §2: 200 for revoked and for unknown tokens alike."""
+    try:
+        params = _params(request)
+        return _dispatch(request, server.revocation_endpoint().create_revocation_response, params)
+    except errors.OAuth2Error as exc:
+        return error_response(exc)
+
+
+def introspection_response(request: HttpRequest) -> HttpResponse:
+    """RFC 7662 §2: ``{"active": true, ...claims}`` or ``{"active": false}``."""
+    try:
+        params = _params(request)
+        return _dispatch(
+            request, server.introspection_endpoint().create_introspect_response, params
+        )
+    except errors.OAuth2Error as exc:
+        return error_response(exc)
+
+
+def method_not_allowed() -> HttpResponse:
+    """Every protocol endpoint is POST only (RFC 6749 §3.2)."""
+    response = error_response(
+        errors.InvalidRequestError(description="Use POST with a form-encoded body.")
+    )
+    response.status_code = HTTPStatus.METHOD_NOT_ALLOWED
+    response["Allow"] = "POST"
+    return response
