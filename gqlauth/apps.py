@@ -12,3 +12,4 @@ class GqlauthConfig(AppConfig):
 
     def ready(self) -> None:
         from gqlauth import checks, conf  # noqa: F401  (registers checks and signal receivers)
+        from gqlauth.graphql import checks as graphql_checks  # noqa: F401  (no strawberry import)

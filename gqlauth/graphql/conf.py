@@ -1,0 +1,90 @@
+"""Typed access to the ``GQLAUTH_GRAPHQL`` setting: the GraphQL endpoint's hardening knobs.
+
+Read at use time through :func:`graphql_settings`; the parsed value is cached and the cache is
+dropped on Django's ``setting_changed`` signal, so ``override_settings`` just works. Validation
+lives in :mod:`gqlauth.graphql.checks`. This module imports no strawberry, so the system checks can
+use it from the core's ``ready()``.
+
+Keys (all optional):
+
+``MAX_DEPTH``        deepest field nesting of an operation (introspection excluded); None: off
+``MAX_ALIASES``      most aliases one document may use; None: off
+``MAX_TOKENS``       most lexical tokens the parser accepts in one document; None: off
+``MAX_LIMIT``        largest ``limit`` a list field accepts; a bigger one is refused, never clamped
+``MAX_BODY_BYTES``   largest request body the endpoint reads (413 above it)
+``INTROSPECTION``    whether ``__schema`` / ``__type`` queries are allowed
+``GRAPHIQL``         whether a browser GET renders the GraphiQL IDE (404 when off)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+SETTING_NAME = "GQLAUTH_GRAPHQL"
+
+DEFAULTS: dict[str, Any] = {
+    "MAX_DEPTH": 10,
+    "MAX_ALIASES": 15,
+    "MAX_TOKENS": 5000,
+    "MAX_LIMIT": 100,
+    "MAX_BODY_BYTES": 100_000,
+    "INTROSPECTION": True,
+    "GRAPHIQL": True,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLSettings:
+    """The parsed ``GQLAUTH_GRAPHQL`` setting; see :data:`DEFAULTS` for each key's default."""
+
+    max_depth: int | None
+    max_aliases: int | None
+    max_tokens: int | None
+    max_limit: int
+    max_body_bytes: int
+    introspection: bool
+    graphiql: bool
+
+
+def raw_settings() -> dict[str, Any]:
+    """The user's ``GQLAUTH_GRAPHQL`` dict merged over the defaults, unvalidated."""
+    user = getattr(settings, SETTING_NAME, None) or {}
+    if not isinstance(user, dict):
+        user = {}
+    return {**DEFAULTS, **user}
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+_cache: GraphQLSettings | None = None
+
+
+def graphql_settings() -> GraphQLSettings:
+    """Return the current settings; cheap on the hot path (cached until a setting changes)."""
+    global _cache
+    if _cache is None:
+        raw = raw_settings()
+        _cache = GraphQLSettings(
+            max_depth=_optional_int(raw["MAX_DEPTH"]),
+            max_aliases=_optional_int(raw["MAX_ALIASES"]),
+            max_tokens=_optional_int(raw["MAX_TOKENS"]),
+            max_limit=int(raw["MAX_LIMIT"]),
+            max_body_bytes=int(raw["MAX_BODY_BYTES"]),
+            introspection=bool(raw["INTROSPECTION"]),
+            graphiql=bool(raw["GRAPHIQL"]),
+        )
+    return _cache
+
+
+@receiver(setting_changed)
+def _drop_cache(*, setting: str, **kwargs: Any) -> None:
+    global _cache
+    if setting == SETTING_NAME:
+        _cache = None

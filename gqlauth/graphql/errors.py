@@ -1,0 +1,63 @@
+"""Errors the GraphQL layer shows to clients, one class per ``extensions.code``.
+
+Raise them from resolvers and field extensions. They are *expected* errors: the schema neither
+logs nor masks them (see :mod:`gqlauth.graphql.schema`), unlike any other exception, which is
+logged with its traceback and answered as "Unexpected error.".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import ClassVar
+
+from graphql import GraphQLError
+
+
+class ClientError(GraphQLError):
+    """Base of the errors whose message is meant for the client; ``code`` goes to extensions."""
+
+    code: ClassVar[str] = "BAD_REQUEST"
+
+    def __init__(self, message: str, **extensions: object) -> None:
+        super().__init__(message, extensions={"code": self.code, **extensions})
+
+
+class Unauthenticated(ClientError):
+    """The field needs a bearer token and the request carried none."""
+
+    code = "UNAUTHENTICATED"
+    MESSAGE: ClassVar[str] = "Authentication credentials were not provided."
+
+    def __init__(self) -> None:
+        super().__init__(self.MESSAGE)
+
+
+class Forbidden(ClientError):
+    """The token lacks a scope the field requires; ``requiredScopes`` lists all of them."""
+
+    code = "FORBIDDEN"
+    MESSAGE: ClassVar[str] = "You do not have permission to perform this action."
+
+    def __init__(self, required_scopes: Iterable[str]) -> None:
+        super().__init__(self.MESSAGE, requiredScopes=list(required_scopes))
+
+
+class BadUserInput(ClientError):
+    """An argument is invalid; ``field`` names the first offending argument (GraphQL name).
+
+    ``fieldErrors`` maps every offending argument to its messages, so a form can show them all.
+    """
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, field=field, fieldErrors={field: [message]})
+
+    @classmethod
+    def from_field_errors(cls, errors: Mapping[str, list[str]]) -> BadUserInput:
+        """One error for several invalid arguments, named after the first of them."""
+        field, messages = next(iter(errors.items()))
+        error = cls(field, " ".join(messages))
+        assert error.extensions is not None
+        error.extensions["fieldErrors"] = {name: list(msgs) for name, msgs in errors.items()}
+        return error

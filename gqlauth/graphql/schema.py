@@ -1,0 +1,137 @@
+"""A strawberry ``Schema`` that fails closed and ships with the endpoint's defaults.
+
+:class:`Schema` differs from ``strawberry.Schema`` in four ways:
+
+- **Fail closed.** Every root Query, Mutation and Subscription field must declare its access with
+  one of :mod:`gqlauth.graphql.permissions`' rules; otherwise the build raises
+  :class:`~gqlauth.graphql.permissions.ScopeConfigurationError` naming the fields. So do unknown
+  or missing scopes.
+- **Default extensions**, each passed as a class so every request gets its own instance: parse and
+  validation caches, the ``GQLAUTH_GRAPHQL`` limits (:mod:`gqlauth.graphql.hardening`), the
+  strawberry-django query optimizer, and masking of unexpected errors.
+- **Errors.** Client errors (any ``GraphQLError`` raised on purpose, such as a scope denial, and
+  parse / validation errors) are returned as they are and not logged. Any other exception is
+  logged on ``gqlauth.graphql`` with its traceback and reaches the client as "Unexpected error.".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.types.base import has_object_definition
+from strawberry.types.execution import ExecutionContext
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from gqlauth.graphql.hardening import HardeningRules
+from gqlauth.graphql.permissions import (
+    AccessRule,
+    Public,
+    ReadWriteScope,
+    ScopeConfigurationError,
+)
+
+__all__ = ["UNEXPECTED_ERROR_MESSAGE", "Schema", "is_unexpected"]
+
+logger = logging.getLogger("gqlauth.graphql")
+
+UNEXPECTED_ERROR_MESSAGE = "Unexpected error."
+
+ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """True for an error caused by an exception that is not a deliberate ``GraphQLError``."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Replace unexpected errors by "Unexpected error." (keeping their path and location)."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR_MESSAGE)
+
+
+DEFAULT_EXTENSIONS: tuple[ExtensionFactory, ...] = (
+    ParserCache,
+    HardeningRules,
+    ValidationCache,
+    DjangoOptimizerExtension,
+    MaskUnexpectedErrors,
+)
+
+
+def _declare_root_access(query: type, mutation: type | None, subscription: type | None) -> None:
+    """Check that every root field carries an access rule; bind read/write rules to their root."""
+    missing: list[str] = []
+    conflicting: list[str] = []
+    for root, is_mutation in ((query, False), (mutation, True), (subscription, False)):
+        if root is None or not has_object_definition(root):
+            continue
+        definition = root.__strawberry_definition__
+        for field in definition.fields:
+            label = f"{definition.name}.{field.python_name}"
+            rules = [ext for ext in field.extensions if isinstance(ext, AccessRule)]
+            if not rules:
+                missing.append(label)
+            elif len(rules) > 1 and any(isinstance(rule, Public) for rule in rules):
+                conflicting.append(label)
+            for rule in rules:
+                if isinstance(rule, ReadWriteScope):
+                    rule.bind(mutation=is_mutation)
+    if missing:
+        raise ScopeConfigurationError(
+            f"Root fields without an access declaration: {', '.join(missing)}. Decorate each "
+            "with requires_scope(...), requires_read_write_scope(), authenticated() or public()."
+        )
+    if conflicting:
+        raise ScopeConfigurationError(
+            f"Root fields both public and guarded: {', '.join(conflicting)}. Keep one declaration."
+        )
+
+
+class Schema(strawberry.Schema):
+    """A ``strawberry.Schema`` that refuses unguarded root fields; see the module docstring.
+
+    ``extensions`` are appended to :data:`DEFAULT_EXTENSIONS`; other keyword arguments go to
+    ``strawberry.Schema`` unchanged.
+    """
+
+    def __init__(
+        self,
+        query: type,
+        mutation: type | None = None,
+        subscription: type | None = None,
+        *,
+        extensions: Iterable[ExtensionFactory] = (),
+        **kwargs: Any,
+    ) -> None:
+        _declare_root_access(query, mutation, subscription)
+        extra = [ext for ext in extensions if ext not in DEFAULT_EXTENSIONS]
+        try:
+            super().__init__(
+                query, mutation, subscription, extensions=[*DEFAULT_EXTENSIONS, *extra], **kwargs
+            )
+        except TypeError as error:
+            # graphql-core wraps exceptions raised while resolving a type's fields (where field
+            # extensions are applied) in a TypeError; surface our own error as itself.
+            if isinstance(error.__cause__, ScopeConfigurationError):
+                raise error.__cause__ from None
+            raise
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log unexpected errors with their traceback; client errors are not server errors."""
+        for error in errors:
+            if is_unexpected(error):
+                logger.error(
+                    "Unexpected error while resolving %s",
+                    ".".join(map(str, error.path or ())) or "the operation",
+                    exc_info=error.original_error,
+                )
