@@ -8,5 +8,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("o/", include("gqlauth.urls", namespace="oauth2_provider")),
+    path("graphql/", include("schema.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
 ]

@@ -1,0 +1,32 @@
+"""Root ``Mutation`` of the tutorial's API: creating users (the tutorial's POST to ``users/``)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gqlauth.graphql.permissions import requires_read_write_scope
+from schema import accounts
+from schema.types import UserType
+
+
+@strawberry.type
+class Mutation:
+    @requires_read_write_scope()
+    @strawberry.mutation(
+        description="Create a user. Invalid input fails with BAD_USER_INPUT naming the argument."
+    )
+    def create_user(
+        self,
+        username: str,
+        password: str,
+        email: str | None = strawberry.UNSET,
+        first_name: str | None = strawberry.UNSET,
+        last_name: str | None = strawberry.UNSET,
+    ) -> UserType:
+        return accounts.create_user(  # type: ignore[no-any-return]
+            username=username,
+            password=password,
+            email=email or "",
+            first_name=first_name or "",
+            last_name=last_name or "",
+        )

@@ -1,0 +1,50 @@
+"""Root ``Query`` of the tutorial's API: GraphQL in place of its ``users/`` and ``groups/`` URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+import strawberry_django
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
+
+from gqlauth.graphql.context import credentials_of
+from gqlauth.graphql.pagination import DEFAULT_LIMIT, window
+from gqlauth.graphql.permissions import authenticated, requires_read_write_scope, requires_scope
+from schema.types import GroupType, UserType, Viewer
+
+
+@strawberry.type
+class Query:
+    @requires_read_write_scope()
+    @strawberry_django.field(description="Users by id, one page at a time.")
+    def users(self, offset: int = 0, limit: int = DEFAULT_LIMIT) -> list[UserType]:
+        page = window(offset, limit)
+        users: QuerySet[Any] = get_user_model().objects.order_by("pk")
+        return users[page]  # type: ignore[return-value]
+
+    @requires_read_write_scope()
+    @strawberry_django.field(description="One user, or null when no user has this id.")
+    def user(self, id: strawberry.ID) -> UserType | None:
+        if not str(id).isdigit():
+            return None
+        return get_user_model().objects.filter(pk=int(id))  # type: ignore[return-value]
+
+    @requires_scope("groups")
+    @strawberry_django.field(description="Groups by name, one page at a time.")
+    def groups(self, offset: int = 0, limit: int = DEFAULT_LIMIT) -> list[GroupType]:
+        return Group.objects.order_by("name", "pk")[window(offset, limit)]  # type: ignore[return-value]
+
+    @authenticated()
+    @strawberry.field(description="The caller: the bearer token's user, client and scopes.")
+    def me(self, info: strawberry.Info) -> Viewer:
+        credentials = credentials_of(info)
+        assert credentials is not None  # authenticated() guarantees it
+        return Viewer(
+            user=credentials.user,
+            client_id=credentials.client_id,
+            scopes=credentials.token.scopes,
+            expires_at=credentials.expires_at,
+        )
