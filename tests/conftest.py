@@ -33,6 +33,12 @@ class Client:
         return (self.app.client_id, self.secret)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: Any) -> None:
+    """PBKDF2's deliberate slowness tests nothing here; MD5 keeps the suite fast."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
     """``make_user(username=None, password=PASSWORD, groups=(), **fields)``."""

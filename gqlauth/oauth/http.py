@@ -67,17 +67,18 @@ def _json_response(body: str, status: int, headers: dict[str, str] | None = None
 
 def _params(request: HttpRequest) -> Params:
     """The form-encoded body as ordered pairs; raises ``InvalidRequestError`` on bad input."""
-    if request.content_type != FORM_ENCODING:
+    try:
+        body = request.body
+    except RequestDataTooBig as exc:
+        raise errors.InvalidRequestError(description="The request body is too large.") from exc
+    if body and request.content_type != FORM_ENCODING:
         got = request.content_type or "no Content-Type"
         raise errors.InvalidRequestError(
             description=f"The request body must be {FORM_ENCODING} "
             f"(RFC 6749 section 4.3.2), not {got}."
         )
     try:
-        raw = request.body.decode("ascii")
-        params = parse_qsl(raw, keep_blank_values=True, errors="strict")
-    except RequestDataTooBig as exc:
-        raise errors.InvalidRequestError(description="The request body is too large.") from exc
+        params = parse_qsl(body.decode("ascii"), keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
         raise errors.InvalidRequestError(
             description="The request body must be percent-encoded ASCII with UTF-8 values."
@@ -114,6 +115,10 @@ def token_response(request: HttpRequest) -> HttpResponse:
         grant_type = dict(params).get("grant_type")
         if not grant_type:
             raise errors.InvalidRequestError(description="Missing grant_type parameter.")
+        if grant_type not in server.SUPPORTED_GRANTS:
+            # oauthlib would hand unknown grants to its default grant and complain about
+            # that grant's parameters instead.
+            raise errors.UnsupportedGrantTypeError()
         endpoint = server.token_endpoint().create_token_response
         if grant_type != "refresh_token":
             return _dispatch(request, endpoint, params)
