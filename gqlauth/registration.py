@@ -1,0 +1,205 @@
+"""Registering OAuth2 clients: the rules every way of registering one shares.
+
+:class:`ApplicationForm` is used by the admin (``gqlauth.admin``) and by the ``createapplication``
+command, so a client registered either way passes the same checks: grant types are RFC 6749 wire
+values, scopes come from ``OAUTH2_PROVIDER["SCOPES"]``, a typed secret is long enough, a public
+client has no secret and no ``client_credentials`` grant, and ``authorization_code`` has redirect
+URIs.
+
+A confidential client gets a generated secret when none was typed; the form exposes it once as
+:attr:`ApplicationForm.issued_secret` and stores only its digest.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from gqlauth import digests
+from gqlauth.conf import oauth2_settings
+from gqlauth.models import Application, ClientType, GrantType, validate_client_secret
+
+# Unreserved URI characters (RFC 3986 §2.3): safe in URLs, form bodies and HTTP Basic credentials.
+_CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+def validate_redirect_uri(uri: str) -> None:
+    """RFC 6749 §3.1.2: an absolute http(s) URI with a host and without a fragment."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
+        raise ValidationError(
+            f"Not a valid redirect URI: {uri}. Use absolute http:// or https:// URIs "
+            "without a #fragment.",
+            code="invalid_redirect_uri",
+        )
+
+
+if TYPE_CHECKING:
+    _ModelForm = forms.ModelForm[Application]
+else:  # django-stubs generics are not subscriptable at run time
+    _ModelForm = forms.ModelForm
+
+
+class ApplicationForm(_ModelForm):
+    """Create or edit an :class:`~gqlauth.models.Application`.
+
+    ``client_secret`` exists only when adding: empty means "generate one" (confidential clients),
+    otherwise it must satisfy :func:`~gqlauth.models.validate_client_secret`. After ``save()``,
+    :attr:`issued_secret` holds a generated secret (to show once) or None.
+    """
+
+    client_id = forms.CharField(
+        required=False,
+        max_length=100,
+        help_text="Public identifier; leave empty to generate one.",
+    )
+    grant_types = forms.MultipleChoiceField(
+        choices=GrantType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="refresh_token is implied by password and authorization_code.",
+    )
+    allowed_scopes = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Scopes this client may ask for; none ticked means every scope.",
+    )
+    redirect_uris = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Allowed redirect URIs, separated by spaces or new lines.",
+    )
+    client_secret = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+        help_text="Leave empty to generate a strong secret, shown once after saving. "
+        "Only a digest is stored.",
+    )
+
+    class Meta:
+        model = Application
+        fields = [
+            "name",
+            "client_id",
+            "user",
+            "client_type",
+            "grant_types",
+            "redirect_uris",
+            "allowed_scopes",
+            "skip_authorization",
+            "can_introspect",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.issued_secret: str | None = None
+        # SCOPES is read now, not at import time, so override_settings and reloads apply.
+        scopes = oauth2_settings().scopes
+        known = ", ".join(scopes)
+        self.fields["allowed_scopes"].choices = [(name, name) for name in scopes]  # type: ignore[attr-defined]
+        self.fields["allowed_scopes"].error_messages["invalid_choice"] = (
+            f"Unknown scope %(value)s; the scopes in OAUTH2_PROVIDER are: {known}."
+        )
+        self.fields["grant_types"].error_messages["invalid_choice"] = (
+            "Unknown grant type %(value)s; use "
+            + ", ".join(value for value, _ in GrantType.choices)
+            + "."
+        )
+        self.fields["name"].required = False
+        if self.instance.pk:
+            # A stored secret can only be replaced by rotation, which shows the new one once.
+            del self.fields["client_secret"]
+            self.initial["allowed_scopes"] = self.instance.allowed_scopes.split()
+        elif not self.is_bound:
+            self.initial.setdefault("client_id", digests.new_client_id())
+
+    def clean_client_id(self) -> str:
+        client_id = str(self.cleaned_data.get("client_id") or "").strip()
+        if not client_id:
+            return digests.new_client_id()
+        if not _CLIENT_ID_RE.match(client_id):
+            raise ValidationError(
+                "A client id may use only letters, digits and . _ ~ - characters.",
+                code="client_id_characters",
+            )
+        return client_id
+
+    def clean_grant_types(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("grant_types") or [])
+        # Canonical order, so equal sets compare equal in the database and in change history.
+        return [value for value, _ in GrantType.choices if value in chosen]
+
+    def clean_allowed_scopes(self) -> str:
+        chosen = set(self.cleaned_data.get("allowed_scopes") or [])
+        return " ".join(name for name in oauth2_settings().scopes if name in chosen)
+
+    def clean_redirect_uris(self) -> str:
+        uris = str(self.cleaned_data.get("redirect_uris") or "").split()
+        errors: list[ValidationError] = []
+        for uri in uris:
+            try:
+                validate_redirect_uri(uri)
+            except ValidationError as error:
+                errors.append(error)
+        if errors:
+            raise ValidationError(errors)
+        return " ".join(dict.fromkeys(uris))
+
+    def clean_client_secret(self) -> str:
+        secret = str(self.cleaned_data.get("client_secret") or "")
+        if secret and self.cleaned_data.get("client_type") == ClientType.PUBLIC:
+            raise ValidationError(
+                "A public client has no secret: leave it empty or make the client confidential.",
+                code="public_client_secret",
+            )
+        if secret:
+            validate_client_secret(secret)
+        return secret
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        public = cleaned.get("client_type") == ClientType.PUBLIC
+        grants = cleaned.get("grant_types") or []
+        if public and GrantType.CLIENT_CREDENTIALS in grants:
+            self.add_error(
+                "grant_types",
+                "The client_credentials grant needs a confidential client (RFC 6749 §4.4).",
+            )
+        if public and cleaned.get("can_introspect"):
+            self.add_error(
+                "can_introspect", "Only a confidential client can be allowed to introspect."
+            )
+        if (
+            GrantType.AUTHORIZATION_CODE in grants
+            and "redirect_uris" in cleaned
+            and not cleaned["redirect_uris"]
+        ):
+            self.add_error(
+                "redirect_uris",
+                "The authorization_code grant needs at least one redirect URI (RFC 6749 §3.1.2).",
+            )
+        return cleaned
+
+    def save(self, commit: bool = True) -> Application:
+        """Save, giving a confidential client without a secret a generated one.
+
+        A client made public loses its secret digest. A generated secret is left in
+        :attr:`issued_secret` for the caller to show once; it is never stored.
+        """
+        app = super().save(commit=False)
+        if app.client_type == ClientType.CONFIDENTIAL:
+            typed = self.cleaned_data.get("client_secret")
+            if typed:
+                app.set_client_secret(typed)
+            elif not app.client_secret_digest:
+                self.issued_secret = digests.new_client_secret()
+                app.set_client_secret(self.issued_secret)
+        else:
+            app.client_secret_digest = ""
+        if commit:
+            app.save()
+        return app
