@@ -64,9 +64,7 @@ def test_unauthorized_client_learns_nothing(issued, make_application, post):
 
 def test_public_client_flag_is_not_enough(issued, make_application, post):
     public = make_application(client_type="public", can_introspect=True)
-    response = post(
-        "/o/introspect/", {"token": issued.access_token, "client_id": public.client_id}
-    )
+    response = post("/o/introspect/", {"token": issued.access_token, "client_id": public.client_id})
     assert response.json() == {"active": False}
 
 

@@ -1,0 +1,76 @@
+"""System checks for OAUTH2_PROVIDER: every id fires on its bad value and only then."""
+
+from __future__ import annotations
+
+import pytest
+
+from gqlauth.checks import check_oauth2_settings
+
+SCOPES = {"read": "Read scope", "write": "Write scope", "groups": "Access to your groups"}
+
+
+def _ids(settings, **overrides):
+    settings.OAUTH2_PROVIDER = {"SCOPES": SCOPES, **overrides}
+    return [message.id for message in check_oauth2_settings()]
+
+
+def test_tutorial_settings_are_clean(settings):
+    assert _ids(settings) == []
+
+
+def test_not_a_dict(settings):
+    settings.OAUTH2_PROVIDER = ["read"]
+    assert [m.id for m in check_oauth2_settings()] == ["gqlauth.E001"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"SCOPES": {}}, ["gqlauth.E002"]),
+        ({"SCOPES": {"two words": "x"}}, ["gqlauth.E002"]),
+        ({"SCOPES": {"__all__": "x"}}, ["gqlauth.E002"]),
+        ({"SCOPES": ["read"]}, ["gqlauth.E002"]),
+        ({"DEFAULT_SCOPES": "read"}, ["gqlauth.E003"]),
+        ({"DEFAULT_SCOPES": ["read", "admin"]}, ["gqlauth.E004"]),
+        ({"READ_SCOPE": "reading"}, ["gqlauth.E005"]),
+        ({"WRITE_SCOPE": "admin"}, ["gqlauth.E005"]),
+        ({"ACCESS_TOKEN_EXPIRE_SECONDS": 0}, ["gqlauth.E006"]),
+        ({"ACCESS_TOKEN_EXPIRE_SECONDS": "36000"}, ["gqlauth.E006"]),
+        ({"ACCESS_TOKEN_EXPIRE_SECONDS": True}, ["gqlauth.E006"]),
+        ({"MIN_CLIENT_SECRET_LENGTH": -1}, ["gqlauth.E006"]),
+        ({"REFRESH_TOKEN_EXPIRE_SECONDS": -5}, ["gqlauth.E007"]),
+        (
+            {"ROTATE_REFRESH_TOKEN": "yes", "REFRESH_TOKEN_REUSE_PROTECTION": False},
+            ["gqlauth.E008"],
+        ),
+        ({"REFRESH_TOKEN_REUSE_PROTECTION": 1}, ["gqlauth.E008"]),
+        ({"CLIENT_SECRET_GENERATOR_LENGTH": 16}, ["gqlauth.E009"]),
+        ({"TOKEN_DIGEST_KEY": "short"}, ["gqlauth.E010"]),
+        ({"ROTATE_REFRESH_TOKEN": False}, ["gqlauth.W002"]),
+        ({"ACCESS_TOKEN_EXPIRE_SECOND": 10}, ["gqlauth.W001"]),
+    ],
+)
+def test_bad_values(settings, overrides, expected):
+    assert _ids(settings, **overrides) == expected
+
+
+def test_good_optional_values(settings):
+    assert (
+        _ids(
+            settings,
+            DEFAULT_SCOPES=["read"],
+            REFRESH_TOKEN_EXPIRE_SECONDS=3600,
+            TOKEN_DIGEST_KEY="k" * 40,
+            ROTATE_REFRESH_TOKEN=False,
+            REFRESH_TOKEN_REUSE_PROTECTION=False,
+        )
+        == []
+    )
+
+
+def test_registered_with_django(settings):
+    from django.core import checks
+
+    settings.OAUTH2_PROVIDER = {"SCOPES": {}}
+    ids = [m.id for m in checks.run_checks(tags=[checks.Tags.security])]
+    assert "gqlauth.E002" in ids
