@@ -15,9 +15,7 @@ STAMP := $(VENV)/.installed-$(DJANGO)
 .PHONY: run test lint typecheck migrations-check pytest setup check-python clean
 
 check-python:
-	@$(PYTHON) -c 'import sys; v=sys.version_info; d="$(DJANGO)"; \
-	need=(3,12) if d and tuple(map(int,d.split(".")[:2]))>=(6,0) else (3,11); \
-	sys.exit(0) if v[:2]>=need else sys.exit("Python %d.%d is too old: %s needs Python %d.%d or newer. Use PYTHON=python3.12 (or newer), or DJANGO=5.2." % (v[0],v[1],"Django "+d if d else "gqlauth",need[0],need[1]))'
+	@$(PYTHON) scripts/check_python.py $(DJANGO)
 
 $(PY): | check-python
 	$(PYTHON) -m venv $(VENV)
