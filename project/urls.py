@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from gqlauth.views.pages import home
+
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("o/", include("gqlauth.urls", namespace="oauth2_provider")),
     path("graphql/", include("schema.urls")),

@@ -1,0 +1,272 @@
+"""Application management pages: a signed-in developer's own OAuth2 clients.
+
+Every view looks applications up through :func:`owned`, so another user's application answers
+404 exactly like a missing one. A client secret is shown exactly once, in the response to the POST
+that generated it (register, rotate, or an edit that made a client confidential); it is never put
+in the session, a message or a URL, and that response is marked ``no-store``.
+
+Reloading such a response would re-send the POST and register or rotate again. Forms that generate
+a secret therefore carry a one-time ``submission`` value; a second POST with the same value
+redirects to the application's page, where the secret is no longer shown.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from gqlauth import digests
+from gqlauth.csp import csp_protect
+from gqlauth.forms import ApplicationForm
+from gqlauth.models import AccessToken, Application, GrantType, RefreshToken
+
+# Session key: submission values already used -> application pk (no secrets in the session).
+_SUBMITTED = "gqlauth.applications.submitted"
+_KEEP_SUBMISSIONS = 20
+
+
+def _user_id(request: HttpRequest) -> int:
+    """The signed-in user's id (every view here is behind ``login_required``)."""
+    pk = request.user.pk
+    assert pk is not None
+    return int(pk)
+
+
+def owned(request: HttpRequest, pk: int) -> Application:
+    """The signed-in user's application ``pk``; 404 for anyone else's."""
+    return get_object_or_404(Application, pk=pk, user_id=_user_id(request))
+
+
+def _new_submission() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _already_submitted(request: HttpRequest) -> HttpResponse | None:
+    """Redirect to the application a repeated POST already created or rotated, if any."""
+    submission = request.POST.get("submission", "")
+    pk = request.session.get(_SUBMITTED, {}).get(submission) if submission else None
+    if pk is None:
+        return None
+    messages.info(
+        request,
+        "That form was already submitted. The client secret was shown once and is not "
+        "shown again; rotate it if you did not copy it.",
+    )
+    if not Application.objects.filter(pk=pk, user_id=_user_id(request)).exists():
+        return redirect("oauth2_provider:list")
+    return redirect("oauth2_provider:detail", pk=pk)
+
+
+def _remember_submission(request: HttpRequest, app: Application) -> None:
+    submission = request.POST.get("submission", "")
+    if not submission:
+        return
+    done: dict[str, int] = dict(request.session.get(_SUBMITTED, {}))
+    done[submission] = app.pk
+    request.session[_SUBMITTED] = dict(list(done.items())[-_KEEP_SUBMISSIONS:])
+
+
+def _show_secret(
+    request: HttpRequest, app: Application, secret: str, *, event: str
+) -> HttpResponse:
+    """The only response that ever contains a client secret."""
+    response = render(
+        request,
+        "gqlauth/applications/secret.html",
+        {
+            "application": app,
+            "client_secret": secret,
+            "event": event,
+            **_usage(request, app, secret),
+        },
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+def _usage(request: HttpRequest, app: Application, secret: str | None = None) -> dict[str, Any]:
+    """Ready-to-paste curl commands for the application's grant types (RFC 6749 §4.3, §4.4)."""
+    token_url = request.build_absolute_uri(reverse("oauth2_provider:token"))
+    shown_secret = secret or "<client_secret>"
+    commands = []
+    for grant in app.grant_types:
+        if grant == GrantType.PASSWORD:
+            body = "grant_type=password&username=<user_name>&password=<password>"
+            title = "Password grant: a token for a user"
+        elif grant == GrantType.CLIENT_CREDENTIALS:
+            body = "grant_type=client_credentials"
+            title = "Client credentials: a token for the application itself"
+        elif grant == GrantType.AUTHORIZATION_CODE:
+            body = "grant_type=authorization_code&code=<code>&redirect_uri=<redirect_uri>"
+            title = "Authorization code: exchange a code for a token"
+        else:
+            continue
+        if app.is_confidential:
+            auth = f'-u "{app.client_id}:{shown_secret}" '
+        else:
+            body += f"&client_id={app.client_id}"
+            auth = ""
+        commands.append({"title": title, "command": f'curl -X POST -d "{body}" {auth}{token_url}'})
+    if app.allows_grant(GrantType.REFRESH_TOKEN):
+        body = "grant_type=refresh_token&refresh_token=<refresh_token>"
+        if app.is_confidential:
+            auth = f'-u "{app.client_id}:{shown_secret}" '
+        else:
+            body += f"&client_id={app.client_id}"
+            auth = ""
+        commands.append(
+            {
+                "title": "Refresh: a new token pair from a refresh token",
+                "command": f'curl -X POST -d "{body}" {auth}{token_url}',
+            }
+        )
+    return {"commands": commands, "token_url": token_url}
+
+
+@login_required
+@csp_protect
+@never_cache
+def application_list(request: HttpRequest) -> HttpResponse:
+    applications = Application.objects.filter(user_id=_user_id(request)).order_by("name", "pk")
+    return render(request, "gqlauth/applications/list.html", {"applications": applications})
+
+
+@login_required
+@csp_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def application_register(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        repeated = _already_submitted(request)
+        if repeated is not None:
+            return repeated
+        form = ApplicationForm(request.POST)
+        if form.is_valid():
+            with transaction.atomic():
+                app = form.save(commit=False)
+                app.user_id = _user_id(request)
+                app.save()
+            _remember_submission(request, app)
+            messages.success(request, f"Registered application “{app.name}”.")
+            if form.issued_secret:
+                return _show_secret(request, app, form.issued_secret, event="registered")
+            return redirect("oauth2_provider:detail", pk=app.pk)
+        submission = request.POST.get("submission") or _new_submission()
+    else:
+        form = ApplicationForm()
+        submission = _new_submission()
+    return render(
+        request, "gqlauth/applications/form.html", {"form": form, "submission": submission}
+    )
+
+
+@login_required
+@csp_protect
+@never_cache
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    app = owned(request, pk)
+    context = {
+        "application": app,
+        "access_tokens": AccessToken.objects.filter(application=app).valid().count(),
+        **_usage(request, app),
+    }
+    return render(request, "gqlauth/applications/detail.html", context)
+
+
+@login_required
+@csp_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    app = owned(request, pk)
+    if request.method == "POST":
+        repeated = _already_submitted(request)
+        if repeated is not None:
+            return repeated
+        form = ApplicationForm(request.POST, instance=app)
+        if form.is_valid():
+            app = form.save()
+            messages.success(request, f"Saved application “{app.name}”.")
+            if form.issued_secret:
+                _remember_submission(request, app)
+                return _show_secret(request, app, form.issued_secret, event="made confidential")
+            return redirect("oauth2_provider:detail", pk=app.pk)
+        submission = request.POST.get("submission") or _new_submission()
+    else:
+        form = ApplicationForm(instance=app)
+        submission = _new_submission()
+    return render(
+        request,
+        "gqlauth/applications/form.html",
+        {"form": form, "application": app, "submission": submission},
+    )
+
+
+@login_required
+@csp_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def application_rotate(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Replace the client secret; the old one stops working at once.
+
+    Tokens already issued stay valid unless the developer ticks "revoke", which deletes the
+    application's access tokens and revokes its refresh tokens.
+    """
+    app = owned(request, pk)
+    if not app.is_confidential:
+        messages.error(request, "A public client has no secret to rotate.")
+        return redirect("oauth2_provider:detail", pk=app.pk)
+    if request.method == "POST":
+        repeated = _already_submitted(request)
+        if repeated is not None:
+            return repeated
+        secret = digests.new_client_secret()
+        with transaction.atomic():
+            app.set_client_secret(secret)
+            app.save(update_fields=["client_secret_digest", "updated"])
+            if request.POST.get("revoke_tokens"):
+                AccessToken.objects.filter(application=app).delete()
+                RefreshToken.objects.filter(application=app).revoke()
+        _remember_submission(request, app)
+        messages.success(request, f"Rotated the client secret of “{app.name}”.")
+        return _show_secret(request, app, secret, event="rotated")
+    return render(
+        request,
+        "gqlauth/applications/rotate.html",
+        {"application": app, "submission": _new_submission()},
+    )
+
+
+@login_required
+@csp_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def application_delete(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Delete the application; its access and refresh tokens go with it (cascade)."""
+    app = owned(request, pk)
+    if request.method == "POST":
+        name = app.name
+        with transaction.atomic():
+            tokens = AccessToken.objects.filter(application=app).count()
+            app.delete()
+        messages.success(
+            request,
+            f"Deleted application “{name}” and revoked its {tokens} access "
+            f"token{'' if tokens == 1 else 's'}.",
+        )
+        return redirect("oauth2_provider:list")
+    context = {
+        "application": app,
+        "access_tokens": AccessToken.objects.filter(application=app).valid().count(),
+    }
+    return render(request, "gqlauth/applications/delete.html", context)
