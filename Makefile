@@ -11,8 +11,12 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(DJANGO)
+NPM ?= npm
+# Written after `npm ci` has installed the pinned GraphiQL packages and copied their bundles
+# into gqlauth/static/gqlauth/vendor/ (tools/ide-assets.mjs, run as npm's postinstall).
+ASSETS_STAMP := node_modules/.gqlauth-assets
 
-.PHONY: run test lint typecheck migrations-check pytest setup check-python clean
+.PHONY: run test lint typecheck migrations-check pytest setup check-python clean assets static
 
 check-python:
 	@$(PYTHON) scripts/check_python.py $(DJANGO)
@@ -27,7 +31,19 @@ $(STAMP): pyproject.toml | $(PY)
 
 setup: check-python $(STAMP)
 
-run: setup
+$(ASSETS_STAMP): package.json package-lock.json tools/ide-assets.mjs
+	@command -v $(NPM) >/dev/null || { echo "npm (Node.js 18 or newer) is needed to install the GraphiQL assets, e.g. apt-get install nodejs npm." >&2; exit 1; }
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+# The IDE's JavaScript and CSS from the committed package-lock.json (never from a CDN).
+assets: $(ASSETS_STAMP)
+
+# Collected into STATIC_ROOT, where whitenoise serves them when DEBUG is off.
+static: setup assets
+	$(PY) manage.py collectstatic --noinput -v0
+
+run: setup static
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrapdemo --port $(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -42,10 +58,10 @@ typecheck: setup
 migrations-check: setup
 	$(PY) manage.py makemigrations --check --dry-run
 
-pytest: setup
+pytest: setup static
 	$(BIN)/pytest
 
 test: lint typecheck migrations-check pytest
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3 test-db.sqlite3
+	rm -rf $(VENV) node_modules staticfiles gqlauth/static/gqlauth/vendor db.sqlite3 test-db.sqlite3
