@@ -84,7 +84,10 @@ def _params(request: HttpRequest) -> Params:
             description="The request body must be percent-encoded ASCII with UTF-8 values."
         ) from exc
     seen: set[str] = set()
-    for name, _ in params:
+    for name, value in params:
+        if "\x00" in name or "\x00" in value:
+            # Databases such as PostgreSQL refuse NUL in text; refuse it here, not with a 500.
+            raise errors.InvalidRequestError(description="Parameters must not contain NUL.")
         if name in seen:
             raise errors.InvalidRequestError(
                 description=f"Duplicate {name} parameter (RFC 6749 section 3.2)."

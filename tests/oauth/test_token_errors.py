@@ -88,6 +88,18 @@ def test_non_ascii_body(post, client):
     assert response.json()["error"] == "invalid_request"
 
 
+@pytest.mark.parametrize("field", ["username", "password", "client_id"])
+def test_nul_byte_refused(post, client, user, field):
+    data = _grant(user, client_id=client.client_id, client_secret=client.secret)
+    data[field] = "a\x00b"
+    response = post("/o/token/", data)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": "Parameters must not contain NUL.",
+    }
+
+
 def test_get_is_405_with_json(client):
     from django.test import Client as HttpClient
 
