@@ -21,15 +21,25 @@ from gqlauth.graphql.conf import graphql_settings
 
 
 @cache
+def _depth_rule(max_depth: int) -> type[ASTValidationRule]:
+    return depth_limit_rule(max_depth, should_ignore=None)
+
+
+@cache
+def _alias_rule(max_aliases: int) -> type[ASTValidationRule]:
+    return alias_limit_rule(max_aliases)
+
+
+@cache
 def validation_rules(
     max_depth: int | None, max_aliases: int | None, introspection: bool
 ) -> tuple[type[ASTValidationRule], ...]:
-    """The extra validation rules for these limits; the same tuple for the same arguments."""
+    """The extra validation rules for these limits; the same classes for the same limits."""
     rules: list[type[ASTValidationRule]] = []
     if max_depth is not None:
-        rules.append(depth_limit_rule(max_depth, should_ignore=None))
+        rules.append(_depth_rule(max_depth))
     if max_aliases is not None:
-        rules.append(alias_limit_rule(max_aliases))
+        rules.append(_alias_rule(max_aliases))
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     return tuple(rules)

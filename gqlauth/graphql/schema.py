@@ -51,10 +51,24 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
-    """Replace unexpected errors by "Unexpected error." (keeping their path and location)."""
+    """Replace unexpected errors by "Unexpected error." with code ``INTERNAL_SERVER_ERROR``.
+
+    Path and location are kept so the client knows which field failed; the message, the
+    exception and its extensions are dropped.
+    """
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR_MESSAGE)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR"},
+        )
 
 
 DEFAULT_EXTENSIONS: tuple[ExtensionFactory, ...] = (
