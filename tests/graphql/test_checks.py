@@ -1,0 +1,68 @@
+"""System checks of GQLAUTH_GRAPHQL (gqlauth.E1xx / W1xx), run through Django's registry."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import checks
+
+from gqlauth.graphql.conf import DEFAULTS, graphql_settings
+
+
+def graphql_ids() -> list[str]:
+    """Ids of the GraphQL layer's check messages (E1xx / W1xx), in order."""
+    return [
+        m.id for m in checks.run_checks() if (m.id or "").startswith(("gqlauth.E1", "gqlauth.W1"))
+    ]
+
+
+def test_defaults_pass(settings):
+    del settings.GQLAUTH_GRAPHQL  # absent entirely
+    assert graphql_ids() == []
+
+
+def test_not_a_dict_is_e101(settings):
+    settings.GQLAUTH_GRAPHQL = [("MAX_DEPTH", 3)]
+    assert graphql_ids() == ["gqlauth.E101"]
+
+
+@pytest.mark.parametrize("key", ["MAX_DEPTH", "MAX_ALIASES", "MAX_TOKENS"])
+@pytest.mark.parametrize("value", [0, -1, "10", 2.5, True])
+def test_optional_limits_must_be_positive_ints_or_none_e102(settings, key, value):
+    settings.GQLAUTH_GRAPHQL = {key: value}
+    assert graphql_ids() == ["gqlauth.E102"]
+
+
+@pytest.mark.parametrize("key", ["MAX_DEPTH", "MAX_ALIASES", "MAX_TOKENS"])
+def test_optional_limits_accept_none(settings, key):
+    settings.GQLAUTH_GRAPHQL = {key: None}
+    assert graphql_ids() == []
+    assert getattr(graphql_settings(), key.lower()) is None
+
+
+@pytest.mark.parametrize("key", ["MAX_LIMIT", "MAX_BODY_BYTES"])
+@pytest.mark.parametrize("value", [None, 0, -5, "100", False])
+def test_required_limits_must_be_positive_ints_e103(settings, key, value):
+    settings.GQLAUTH_GRAPHQL = {key: value}
+    assert graphql_ids() == ["gqlauth.E103"]
+
+
+@pytest.mark.parametrize("key", ["INTROSPECTION", "GRAPHIQL"])
+@pytest.mark.parametrize("value", [None, 1, "yes"])
+def test_switches_must_be_bools_e104(settings, key, value):
+    settings.GQLAUTH_GRAPHQL = {key: value}
+    assert graphql_ids() == ["gqlauth.E104"]
+
+
+def test_unknown_keys_warn_w101(settings):
+    settings.GQLAUTH_GRAPHQL = {"MAX_DEPT": 3}
+    (message,) = [m for m in checks.run_checks() if m.id == "gqlauth.W101"]
+    assert message.msg == "Unknown GQLAUTH_GRAPHQL keys are ignored: MAX_DEPT."
+    assert message.level == checks.WARNING
+
+
+def test_settings_are_read_at_use_time(settings):
+    assert graphql_settings().max_limit == DEFAULTS["MAX_LIMIT"]
+    settings.GQLAUTH_GRAPHQL = {"MAX_LIMIT": 7, "GRAPHIQL": False}
+    assert graphql_settings().max_limit == 7
+    assert graphql_settings().graphiql is False
+    assert graphql_settings().introspection is True
