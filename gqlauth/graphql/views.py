@@ -19,10 +19,8 @@ Contract of :class:`GraphQLView`, beyond strawberry's:
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 
 from cross_web import HTTPException, SyncHTTPRequestAdapter
 from django.contrib.auth.models import AnonymousUser
@@ -136,7 +134,7 @@ class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
     def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
         if not graphql_settings().graphiql:
             raise HTTPException(HTTPStatus.NOT_FOUND, "Not Found")
-        # Imported on use: the IDE is its own module (templates, static assets) and optional.
-        ide = importlib.import_module("gqlauth.graphql.ide")
-        render_ide = cast("Callable[[HttpRequest], HttpResponse]", ide.render_ide)
+        # Imported on use: the page's templates and assets matter only to browsers.
+        from gqlauth.graphql.ide import render_ide
+
         return render_ide(request)
