@@ -1,1 +1,14 @@
-"""Strawberry integration: the only package that imports strawberry."""
+"""Strawberry integration: the only package that imports strawberry.
+
+Public modules (import from them directly; this package imports nothing, so the core's system
+checks can load :mod:`~gqlauth.graphql.checks` without pulling in strawberry):
+
+- :mod:`~gqlauth.graphql.permissions`: ``requires_scope``, ``requires_read_write_scope``,
+  ``authenticated``, ``public`` and the ``@requiresScope`` schema directive.
+- :mod:`~gqlauth.graphql.schema`: ``Schema``, fail-closed, with caching, limits and error masking.
+- :mod:`~gqlauth.graphql.views`: ``GraphQLView``, the bearer-only sync endpoint.
+- :mod:`~gqlauth.graphql.context`: ``credentials_of(info)``, the caller's token, user and scopes.
+- :mod:`~gqlauth.graphql.errors`: client errors by ``extensions.code``.
+- :mod:`~gqlauth.graphql.pagination`: ``window(offset, limit)`` capped by ``MAX_LIMIT``.
+- :mod:`~gqlauth.graphql.conf` / :mod:`~gqlauth.graphql.checks`: the ``GQLAUTH_GRAPHQL`` setting.
+"""

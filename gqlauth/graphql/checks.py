@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from gqlauth.graphql.conf import DEFAULTS, SETTING_NAME, raw_settings
+from gqlauth.graphql.conf import DEFAULT_LIMIT, DEFAULTS, SETTING_NAME, raw_settings
 
 _HINT = f"See the {SETTING_NAME} section of the README."
 _OPTIONAL_LIMITS = ("MAX_DEPTH", "MAX_ALIASES", "MAX_TOKENS")
@@ -56,6 +56,16 @@ def check_graphql_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
             messages.append(
                 Error(f"{SETTING_NAME}[{key!r}] must be True or False.", id="gqlauth.E104")
             )
+
+    if _positive_int(raw["MAX_LIMIT"]) and raw["MAX_LIMIT"] < DEFAULT_LIMIT:
+        messages.append(
+            Warning(
+                f"{SETTING_NAME}['MAX_LIMIT'] ({raw['MAX_LIMIT']}) is below the default page size "
+                f"of list fields ({DEFAULT_LIMIT}): a query that gives no limit will be refused.",
+                hint="Clients must then always pass limit; or raise MAX_LIMIT.",
+                id="gqlauth.W102",
+            )
+        )
 
     unknown_keys = sorted(set(user) - set(DEFAULTS))
     if unknown_keys:

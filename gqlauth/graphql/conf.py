@@ -27,11 +27,14 @@ from django.dispatch import receiver
 
 SETTING_NAME = "GQLAUTH_GRAPHQL"
 
+# The page size of list fields when a client gives no ``limit``; equal to the default MAX_LIMIT.
+DEFAULT_LIMIT = 100
+
 DEFAULTS: dict[str, Any] = {
     "MAX_DEPTH": 10,
     "MAX_ALIASES": 15,
     "MAX_TOKENS": 5000,
-    "MAX_LIMIT": 100,
+    "MAX_LIMIT": DEFAULT_LIMIT,
     "MAX_BODY_BYTES": 100_000,
     "INTROSPECTION": True,
     "GRAPHIQL": True,

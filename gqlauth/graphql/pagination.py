@@ -7,13 +7,10 @@ so a client cannot mistake a truncated page for the whole list.
 
 from __future__ import annotations
 
-from gqlauth.graphql.conf import graphql_settings
+from gqlauth.graphql.conf import DEFAULT_LIMIT, graphql_settings
 from gqlauth.graphql.errors import BadUserInput
 
 __all__ = ["DEFAULT_LIMIT", "window"]
-
-# The page size when a client gives none; equal to the default MAX_LIMIT.
-DEFAULT_LIMIT = 100
 
 
 def window(offset: int, limit: int) -> slice:

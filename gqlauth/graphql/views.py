@@ -61,7 +61,10 @@ def error_response(status: int, message: str, **headers: str) -> JsonResponse:
     """A GraphQL-shaped JSON error answer for failures before or around execution."""
     status = HTTPStatus(status)
     body = {"errors": [{"message": message, "extensions": {"code": _CODES.get(status, "ERROR")}}]}
-    return JsonResponse(body, status=status, headers=headers)
+    # Compact like strawberry's own answers, so every body of the endpoint looks the same.
+    return JsonResponse(
+        body, status=status, headers=headers, json_dumps_params={"separators": (",", ":")}
+    )
 
 
 def _content_length(request: HttpRequest) -> int:

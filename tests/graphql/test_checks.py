@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from django.core import checks
 
@@ -53,6 +56,15 @@ def test_switches_must_be_bools_e104(settings, key, value):
     assert graphql_ids() == ["gqlauth.E104"]
 
 
+def test_max_limit_below_the_default_page_size_warns_w102(settings):
+    settings.GQLAUTH_GRAPHQL = {"MAX_LIMIT": 50}
+    (message,) = [m for m in checks.run_checks() if m.id == "gqlauth.W102"]
+    assert message.level == checks.WARNING
+    assert "a query that gives no limit will be refused" in message.msg
+    settings.GQLAUTH_GRAPHQL = {"MAX_LIMIT": 500}
+    assert graphql_ids() == []
+
+
 def test_unknown_keys_warn_w101(settings):
     settings.GQLAUTH_GRAPHQL = {"MAX_DEPT": 3}
     (message,) = [m for m in checks.run_checks() if m.id == "gqlauth.W101"]
@@ -66,3 +78,12 @@ def test_settings_are_read_at_use_time(settings):
     assert graphql_settings().max_limit == 7
     assert graphql_settings().graphiql is False
     assert graphql_settings().introspection is True
+
+
+def test_checks_module_does_not_import_strawberry():
+    """The core registers these checks from ready(); the core must stay strawberry-free."""
+    code = (
+        "import sys, gqlauth.graphql.checks; "
+        "sys.exit('strawberry' in sys.modules or 'graphql' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
