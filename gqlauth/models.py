@@ -149,8 +149,8 @@ class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
         return self.filter(expires__lte=now or timezone.now())
 
 
-class AccessToken(models.Model):
-    """An issued bearer token (RFC 6750). Revocation deletes the row."""
+class IssuedToken(models.Model):
+    """Columns shared by access and refresh tokens; ``digest`` is the only trace of the value."""
 
     digest = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(
@@ -158,26 +158,32 @@ class AccessToken(models.Model):
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        related_name="oauth2_access_tokens",
+        related_name="oauth2_%(class)ss",
     )
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="access_tokens"
+        Application, on_delete=models.CASCADE, related_name="%(class)ss"
     )
     scope = models.TextField(blank=True)
-    expires = models.DateTimeField(db_index=True)
-    created = models.DateTimeField(auto_now_add=True)
-
-    objects = AccessTokenQuerySet.as_manager()
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created"]
-
-    def __str__(self) -> str:
-        return f"access token #{self.pk}"
 
     @property
     def scopes(self) -> list[str]:
         return self.scope.split()
+
+
+class AccessToken(IssuedToken):
+    """An issued bearer token (RFC 6750). Revocation deletes the row."""
+
+    expires = models.DateTimeField(db_index=True)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"access token #{self.pk}"
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return self.expires <= (now or timezone.now())
@@ -210,24 +216,13 @@ class RefreshTokenQuerySet(models.QuerySet["RefreshToken"]):
         return self.filter(revoked_at__isnull=True).update(revoked_at=now or timezone.now())
 
 
-class RefreshToken(models.Model):
+class RefreshToken(IssuedToken):
     """A refresh token. Rotation revokes it and issues a successor in the same ``family``.
 
     Revoked rows are kept while their family lives, so a replayed rotated token is recognised
     and revokes the whole family (RFC 9700 §4.14.2).
     """
 
-    digest = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="oauth2_refresh_tokens",
-    )
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="refresh_tokens"
-    )
     access_token = models.OneToOneField(
         AccessToken,
         on_delete=models.SET_NULL,
@@ -235,22 +230,13 @@ class RefreshToken(models.Model):
         blank=True,
         related_name="refresh_token",
     )
-    scope = models.TextField(blank=True, help_text="Scopes granted to the family's first token.")
     family = models.UUIDField(default=uuid.uuid4, db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = RefreshTokenQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created"]
-
     def __str__(self) -> str:
         return f"refresh token #{self.pk}"
-
-    @property
-    def scopes(self) -> list[str]:
-        return self.scope.split()
 
     def is_expired(self, now: datetime | None = None) -> bool:
         cutoff = refresh_cutoff(now)
