@@ -115,7 +115,11 @@ def test_register_application_then_get_a_token_with_its_secret(
     expect(page.get_by_text("This is the only time the client secret is shown.")).to_be_visible()
     client_id = page.locator("#client-id").inner_text().strip()
     client_secret = page.locator("#client-secret").inner_text().strip()
-    expect(page.locator("button[data-copy='client-secret']")).to_be_visible()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy client secret").click()
+    copy = page.locator("button[data-copy='client-secret']")  # its name changes when clicked
+    expect(copy).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == client_secret
     app = Application.objects.get(client_id=client_id)
     assert app.client_type == ClientType.CONFIDENTIAL
     assert app.grant_types == ["password"]

@@ -1,12 +1,12 @@
 // Copy buttons: <button data-copy="element-id"> copies that element's text to the clipboard.
-// Loaded as a file (no inline script) so the Content-Security-Policy can forbid inline code.
+// The button says "Copied" for two seconds. Loaded as a file (no inline script) so the Content-Security-Policy can forbid inline code.
 "use strict";
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-copy]");
   if (!button) return;
   const source = document.getElementById(button.dataset.copy);
   if (!source) return;
-  const label = button.textContent;
+  const label = button.innerHTML;
   try {
     await navigator.clipboard.writeText(source.textContent.trim());
     button.textContent = "Copied";
@@ -19,5 +19,5 @@ document.addEventListener("click", async (event) => {
     selection.addRange(range);
     button.textContent = "Press Ctrl+C";
   }
-  setTimeout(() => { button.textContent = label; }, 2000);
+  setTimeout(() => { button.innerHTML = label; }, 2000);
 });
