@@ -44,7 +44,9 @@ def test_every_asset_is_served_by_this_project(client):
     for asset in assets:
         assert asset.startswith("/static/")
         # Installed by `npm ci` (make run / make test) and found by Django's static finders.
-        assert finders.find(asset.removeprefix("/static/")), asset
+        assert finders.find(asset.removeprefix("/static/")), (
+            f"{asset} is missing: run `make static` (npm ci copies the GraphiQL bundles)"
+        )
     assert "<script>" not in html  # no inline script: the CSP forbids it
 
 
