@@ -58,34 +58,30 @@ class Validator(RequestValidator):  # type: ignore[misc]
         application = self._lookup_once(request, credentials.client_id)
         return application is None or application.is_confidential
 
-    def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
-        """All flows, confidential clients (RFC 6749 §3.2.1): Basic or body credentials."""
+    def _authenticate(self, request: Request, *, confidential: bool) -> bool:
+        """Check the presented credentials; on success ``request.client`` is the application."""
         credentials = self._credentials(request)
         if credentials is None:
             return False
         application = self._lookup_once(request, credentials.client_id)
-        if not clients.authenticate(credentials, application):
+        # clients.authenticate does the same work when the application is unknown.
+        if not clients.authenticate(credentials, application) or application is None:
             return False
-        assert application is not None
-        if not application.is_confidential:
+        if confidential and not application.is_confidential:
             return False
         request.client = application
         request.client_id = application.client_id
         return True
 
+    def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
+        """All flows, confidential clients (RFC 6749 §3.2.1): Basic or body credentials."""
+        return self._authenticate(request, confidential=True)
+
     def authenticate_client_id(
         self, client_id: str, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
         """Password and refresh grants, revocation, introspection: public clients by id alone."""
-        credentials = self._credentials(request)
-        if credentials is None:
-            return False
-        application = self._lookup_once(request, credentials.client_id)
-        if not clients.authenticate(credentials, application) or application is None:
-            return False
-        request.client = application
-        request.client_id = application.client_id
-        return True
+        return self._authenticate(request, confidential=False)
 
     def validate_grant_type(
         self,
