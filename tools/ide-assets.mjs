@@ -1,6 +1,8 @@
 // Copies the GraphiQL explorer's browser bundles from node_modules into Django's static tree.
 // Run by `npm ci` (postinstall); the copies are build output, kept out of git.
 // The UMD builds need no bundler: React and ReactDOM become globals that GraphiQL's bundle uses.
+// package.json's "overrides" lets graphiql-explorer (inside the explorer plugin, which declares
+// graphql <= 15) share graphql 16: the plugin's bundle uses the graphql that GraphiQL's bundle carries.
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
