@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from gqlauth import digests
@@ -244,6 +244,7 @@ class RefreshToken(IssuedToken):
 
 
 def revoke_family(family: uuid.UUID | str, now: datetime | None = None) -> None:
-    """Revoke every refresh token of ``family`` and delete their access tokens."""
-    AccessToken.objects.filter(refresh_token__family=family).delete()
-    RefreshToken.objects.filter(family=family).revoke(now)
+    """Revoke every refresh token of ``family`` and delete their access tokens, atomically."""
+    with transaction.atomic():
+        AccessToken.objects.filter(refresh_token__family=family).delete()
+        RefreshToken.objects.filter(family=family).revoke(now)

@@ -135,5 +135,4 @@ def revoke_access_token(token: AccessToken) -> None:
 
 def revoke_refresh_token(token: RefreshToken) -> None:
     """Revoke a refresh token, its family and their access tokens (RFC 7009 §2.1)."""
-    with transaction.atomic():
-        revoke_family(token.family)
+    revoke_family(token.family)

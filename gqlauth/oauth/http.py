@@ -14,7 +14,6 @@ from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -122,15 +121,12 @@ def token_response(request: HttpRequest) -> HttpResponse:
             # oauthlib would hand unknown grants to its default grant and complain about
             # that grant's parameters instead.
             raise errors.UnsupportedGrantTypeError()
-        endpoint = server.token_endpoint().create_token_response
-        if grant_type != "refresh_token":
-            return _dispatch(request, endpoint, params)
         try:
-            # Rotation revokes the old refresh token and stores the new pair in one transaction.
-            with transaction.atomic():
-                return _dispatch(request, endpoint, params)
+            return _dispatch(request, server.token_endpoint().create_token_response, params)
         except RefreshTokenReused as exc:
-            # Another request rotated this token first: a replay (RFC 9700 §4.14.2).
+            # Another request rotated this refresh token first: a replay (RFC 9700 §4.14.2).
+            # The rotation itself is one compare-and-set transaction (tokens.store), so no lock
+            # is held while the client and the token are being checked.
             revoke_family(exc.family)
             raise errors.InvalidGrantError(
                 description="The refresh token was already used; its tokens are revoked."
