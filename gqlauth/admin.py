@@ -211,8 +211,10 @@ class _TokenAdmin(_AnyModelAdmin):
     search_fields = ("application__name", "application__client_id", "user__username")
     actions = ["revoke"]
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        found = super().get_actions(request)
+    def get_actions(self, request: HttpRequest, action_location: Any = None) -> dict[str, Any]:
+        # Django 6.1 says where the actions are shown (change list or change form); 5.2 doesn't.
+        location: tuple[Any, ...] = () if action_location is None else (action_location,)
+        found = super().get_actions(request, *location)
         # Bulk delete bypasses revocation; "revoke" is the way to end tokens here.
         found.pop("delete_selected", None)
         return found
