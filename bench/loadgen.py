@@ -1,4 +1,7 @@
-"""A closed-loop load generator: C threads, each with its own keep-alive connection.
+"""A closed-loop load generator: C threads, each with its own HTTP/1.1 connection.
+
+A connection is reused while the server keeps it open; gunicorn's sync workers close it after each
+answer, and ``http.client`` then reconnects.
 
 Every run is bounded twice: it stops after ``requests`` requests or ``duration`` seconds, whichever
 comes first. Traffic goes only to 127.0.0.1. A request counts as an error when the connection

@@ -4,7 +4,7 @@
 
 Builds a throwaway SQLite database in a temporary directory (``manage.py migrate`` and
 ``bench/seed.py``), starts gunicorn (sync workers; ``runserver --noreload`` without gunicorn) on
-127.0.0.1 with ``DEBUG=0``, drives each bench with C keep-alive clients until N requests or S
+127.0.0.1 with ``DEBUG=0``, drives each bench with C client threads until N requests or S
 seconds, whichever comes first, prints a table, then stops the server and deletes the directory.
 
 Exit status: 0 when every bench ran, 1 when setup failed, 2 when the server did not start,
@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -209,8 +210,22 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
 
 
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+def _cpu_busy(seconds: float = 1.0) -> float:
+    """Fraction of all cores' time spent not idle over ``seconds``, from /proc/stat."""
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # idle + iowait
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    total = total1 - total0
+    return 1 - (idle1 - idle0) / total if total else 0.0
 
 
 def _mib(kib: int) -> str:
@@ -244,7 +259,7 @@ def _run_benches(server: Server, creds: dict[str, Any], args: argparse.Namespace
     results: list[Result] = []
     for name in args.bench or list(benches):
         description, make = benches[name]
-        print(f"{name}: {description} (load average {_load()})", flush=True)
+        print(f"{name}: {description}", flush=True)
         clients = [make() for _ in range(args.concurrency)]
         # Warm-up: every worker loads the URLconf, schema and oauthlib server lazily.
         run(
@@ -292,9 +307,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.requests < 1 or args.concurrency < 1 or args.duration <= 0 or args.workers < 1:
         parser.error("--requests, --concurrency, --workers and --duration must be positive")
     signal.signal(signal.SIGTERM, _interrupt)
-    # Before our own setup and server boot, which raise the load average themselves.
-    print(f"machine: {_machine()}, load average {_load()} before setup")
-    if os.getloadavg()[0] > 1.0:
+    # Measured before our own setup and server boot, over one second: the load average would
+    # still count earlier runs for minutes.
+    busy = _cpu_busy()
+    print(f"machine: {_machine()}, CPU {busy:.0%} busy before setup")
+    if busy > 0.15:
         print("warning: other processes keep this machine busy; figures will be low and noisy")
 
     with tempfile.TemporaryDirectory(prefix="gqlauth-bench-") as tmp:
