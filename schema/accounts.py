@@ -10,9 +10,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 
 from gqlauth.graphql.errors import BadUserInput
+
+_no_nul = ProhibitNullCharactersValidator()
 
 # Model field -> GraphQL argument, in the mutation's argument order (errors follow this order).
 ARGUMENTS = {
@@ -39,6 +42,19 @@ def create_user(
         user.full_clean(exclude=["password"])
     except ValidationError as error:
         errors.update(error.message_dict)
+    # Model fields accept NUL, but PostgreSQL refuses it in text: report it, don't crash on it.
+    values = {
+        "username": username,
+        "password": password,
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
+    }
+    for field, value in values.items():
+        try:
+            _no_nul(value)
+        except ValidationError as error:
+            errors.setdefault(field, []).extend(error.messages)
     try:
         validate_password(password, user)
     except ValidationError as error:

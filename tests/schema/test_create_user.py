@@ -120,6 +120,8 @@ def test_every_invalid_argument_is_reported_under_the_first(gql, token, world):
         ),
         ({"username": ""}, "username", "This field cannot be blank."),
         ({"email": "nope"}, "email", "Enter a valid email address."),
+        ({"firstName": "Ca\x00rol"}, "firstName", "Null characters are not allowed."),
+        ({"lastName": "\x00"}, "lastName", "Null characters are not allowed."),
         (
             {"firstName": "x" * 151},
             "firstName",
