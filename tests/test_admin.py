@@ -362,3 +362,11 @@ def test_token_admin_searches_by_client_and_user_not_by_value(admin_client, make
     assert count(issued.access_token) == 0
     assert count(issued.access.digest) == 0
     assert count(digests.digest(issued.access_token, purpose="access")) == 0
+
+
+def test_application_changelist_links_to_developer_pages(admin_client):
+    response = admin_client.get("/admin/gqlauth/application/")
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert '<a href="/o/applications/">Developer application pages</a>' in html
+    assert '<a href="/graphql/">GraphiQL</a>' in html
