@@ -16,7 +16,8 @@ from gqlauth.conf import ALL_SCOPES, DEFAULTS, SETTING_NAME, raw_settings
 _HINT = f"See the {SETTING_NAME} section of the README."
 
 
-def _positive_int(value: Any) -> bool:
+def is_positive_int(value: Any) -> bool:
+    """True for an int above zero (bools, though ints, are refused)."""
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
@@ -69,11 +70,11 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             )
 
     for key in ("ACCESS_TOKEN_EXPIRE_SECONDS", "MIN_CLIENT_SECRET_LENGTH"):
-        if not _positive_int(raw[key]):
+        if not is_positive_int(raw[key]):
             messages.append(Error(f"{key} must be a positive integer.", id="gqlauth.E006"))
 
     refresh_expiry = raw["REFRESH_TOKEN_EXPIRE_SECONDS"]
-    if refresh_expiry is not None and not _positive_int(refresh_expiry):
+    if refresh_expiry is not None and not is_positive_int(refresh_expiry):
         messages.append(
             Error(
                 "REFRESH_TOKEN_EXPIRE_SECONDS must be None (never) or a positive integer.",
@@ -86,7 +87,7 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             messages.append(Error(f"{key} must be True or False.", id="gqlauth.E008"))
 
     length = raw["CLIENT_SECRET_GENERATOR_LENGTH"]
-    if not _positive_int(length) or length < 43:
+    if not is_positive_int(length) or length < 43:
         messages.append(
             Error(
                 "CLIENT_SECRET_GENERATOR_LENGTH must be an integer of at least 43 "

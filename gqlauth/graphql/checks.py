@@ -11,16 +11,13 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from gqlauth.checks import is_positive_int
 from gqlauth.graphql.conf import DEFAULT_LIMIT, DEFAULTS, SETTING_NAME, raw_settings
 
 _HINT = f"See the {SETTING_NAME} section of the README."
 _OPTIONAL_LIMITS = ("MAX_DEPTH", "MAX_ALIASES", "MAX_TOKENS")
 _REQUIRED_LIMITS = ("MAX_LIMIT", "MAX_BODY_BYTES")
 _SWITCHES = ("INTROSPECTION", "GRAPHIQL")
-
-
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 @register(Tags.security)
@@ -33,7 +30,7 @@ def check_graphql_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
     messages: list[CheckMessage] = []
 
     for key in _OPTIONAL_LIMITS:
-        if raw[key] is not None and not _positive_int(raw[key]):
+        if raw[key] is not None and not is_positive_int(raw[key]):
             messages.append(
                 Error(
                     f"{SETTING_NAME}[{key!r}] must be a positive integer, or None to turn "
@@ -43,7 +40,7 @@ def check_graphql_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
                 )
             )
     for key in _REQUIRED_LIMITS:
-        if not _positive_int(raw[key]):
+        if not is_positive_int(raw[key]):
             messages.append(
                 Error(
                     f"{SETTING_NAME}[{key!r}] must be a positive integer.",
@@ -57,7 +54,7 @@ def check_graphql_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
                 Error(f"{SETTING_NAME}[{key!r}] must be True or False.", id="gqlauth.E104")
             )
 
-    if _positive_int(raw["MAX_LIMIT"]) and raw["MAX_LIMIT"] < DEFAULT_LIMIT:
+    if is_positive_int(raw["MAX_LIMIT"]) and raw["MAX_LIMIT"] < DEFAULT_LIMIT:
         messages.append(
             Warning(
                 f"{SETTING_NAME}['MAX_LIMIT'] ({raw['MAX_LIMIT']}) is below the default page size "

@@ -39,7 +39,7 @@ def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message} (CI=true: not skipping)", pytrace=False)
     print(f"SKIPPING browser tests: {message}")
-    pytest.skip(message)
+    pytest.skip(reason=message)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -20,7 +20,7 @@ except ImportError:
     if os.environ.get("CI") == "true":
         raise
     pytest.skip(
-        "browser tests need the playwright package (pip install -e '.[test]')",
+        reason="browser tests need the playwright package (pip install -e '.[test]')",
         allow_module_level=True,
     )
 
