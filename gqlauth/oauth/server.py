@@ -38,13 +38,14 @@ def _expires_in(request: Any) -> int:
 
 @functools.cache
 def validator() -> Validator:
+    """The shared validator; every endpoint is built on it, so oauthlib's log level is set here."""
+    logging.getLogger("oauthlib").setLevel(logging.INFO)
     return Validator()
 
 
 @functools.cache
 def token_endpoint() -> TokenEndpoint:
     """POST /o/token/: password (RFC 6749 §4.3), client_credentials (§4.4), refresh (§6)."""
-    logging.getLogger("oauthlib").setLevel(logging.INFO)
     v = validator()
     bearer = BearerToken(
         v, token_generator=_new_token, expires_in=_expires_in, refresh_token_generator=_new_token
@@ -62,12 +63,10 @@ def token_endpoint() -> TokenEndpoint:
 @functools.cache
 def revocation_endpoint() -> RevocationEndpoint:
     """POST /o/revoke_token/ (RFC 7009)."""
-    logging.getLogger("oauthlib").setLevel(logging.INFO)
     return RevocationEndpoint(validator())
 
 
 @functools.cache
 def introspection_endpoint() -> IntrospectEndpoint:
     """POST /o/introspect/ (RFC 7662)."""
-    logging.getLogger("oauthlib").setLevel(logging.INFO)
     return IntrospectEndpoint(validator())
