@@ -113,7 +113,9 @@ class Validator(RequestValidator):  # type: ignore[misc]
         **kwargs: Any,
     ) -> bool:
         """Password and client_credentials grants: every scope known and allowed for the client."""
-        return scopes.may_request(client, scopes_)
+        # "read read" grants "read" once; the token and its answer list each scope once.
+        request.scopes = list(dict.fromkeys(scopes_))
+        return scopes.may_request(client, request.scopes)
 
     # -- password grant (RFC 6749 §4.3) -------------------------------------------------------
 

@@ -112,6 +112,13 @@ def test_invalid_scope(make_application, make_user, password_grant, scope, allow
     assert AccessToken.objects.count() == 0
 
 
+def test_repeated_scope_granted_once(make_application, make_user, password_grant):
+    response = password_grant(make_application(), make_user().username, scope="read groups read")
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["scope"] == "read groups"
+    assert AccessToken.objects.get().scopes == ["read", "groups"]
+
+
 def test_default_scope_cut_to_allowed_subset(make_application, make_user, password_grant):
     client = make_application(allowed_scopes="read groups")
     response = password_grant(client, make_user().username)
