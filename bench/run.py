@@ -182,12 +182,12 @@ def _benches(creds: dict[str, Any]) -> dict[str, tuple[str, Callable[[], Client]
 # --- setup and report -------------------------------------------------------------------------
 
 
-def _setup(env: dict[str, str], refresh_tokens: int, wal: bool) -> dict[str, Any]:
+def _setup(env: dict[str, str], refresh_tokens: int) -> dict[str, Any]:
+    """Migrate and seed; returns the seed's credentials and ``database`` (the journal mode)."""
     python = sys.executable
-    seed = [python, str(BENCH / "seed.py"), "--refresh-tokens", str(refresh_tokens)]
     for command in (
         [python, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
-        [*seed, "--wal"] if wal else seed,
+        [python, str(BENCH / "seed.py"), "--refresh-tokens", str(refresh_tokens)],
     ):
         done = subprocess.run(
             command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
@@ -295,9 +295,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--server", choices=["auto", "gunicorn", "runserver"], default="auto")
     parser.add_argument(
-        "--wal", action="store_true", help="put the bench's SQLite file in WAL journal mode"
-    )
-    parser.add_argument(
         "--bench",
         action="append",
         choices=["me", "users", "password", "client_credentials", "refresh"],
@@ -325,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         try:
-            creds = _setup(env, refresh_tokens=args.concurrency * 2 + 8, wal=args.wal)
+            creds = _setup(env, refresh_tokens=args.concurrency * 2 + 8)
         except (RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
             print(f"bench: setup failed: {exc}", file=sys.stderr)
             return 1
@@ -341,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             idle = server.memory()
             print(
                 f"server:  {server.kind}, {server.workers} worker(s), DEBUG=0, "
-                f"SQLite ({'WAL' if args.wal else 'rollback journal'}) in {tmp}\n"
+                f"{creds['database']} in {tmp}\n"
                 f"load:    {args.concurrency} clients, up to {args.requests} requests "
                 f"or {args.duration:g} s per bench, after a warm-up\n"
             )

@@ -2,7 +2,9 @@
 
 Run by ``bench/run.py`` in a subprocess whose environment already names the temporary database
 (``DATABASE_URL``) and the server's ``SECRET_KEY`` (token digests are keyed with it). Prints one
-JSON object on stdout with the plaintext credentials the load generator needs.
+JSON object on stdout with the plaintext credentials the load generator needs, and the SQLite
+journal mode and ``synchronous`` level that a connection opened with the project's settings (as
+the server's are) runs in.
 """
 
 from __future__ import annotations
@@ -72,10 +74,28 @@ def seed(refresh_tokens: int) -> dict[str, Any]:
     }
 
 
+def database_mode() -> str:
+    """The journal mode and sync level of a connection opened with the project's settings.
+
+    Asked of SQLite itself rather than read from the settings: ``init_command`` applies them to
+    every connection, and ``journal_mode=WAL`` also persists in the file.
+    """
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return connection.vendor
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        journal = cursor.fetchone()[0]
+        cursor.execute("PRAGMA synchronous")
+        level = cursor.fetchone()[0]
+    sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(level, str(level))
+    return f"SQLite (journal_mode={journal}, synchronous={sync})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--refresh-tokens", type=int, default=16)
-    parser.add_argument("--wal", action="store_true", help="switch the SQLite file to WAL mode")
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO))
@@ -83,14 +103,7 @@ def main() -> None:
     import django
 
     django.setup()
-    if args.wal:
-        from django.db import connection
-
-        # The journal mode is stored in the database file, so the server's connections use it
-        # too, without any settings change.
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode=WAL")
-    print(json.dumps(seed(args.refresh_tokens)))
+    print(json.dumps({**seed(args.refresh_tokens), "database": database_mode()}))
 
 
 if __name__ == "__main__":
