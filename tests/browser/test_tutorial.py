@@ -19,10 +19,8 @@ try:
 except ImportError:
     if os.environ.get("CI") == "true":
         raise
-    pytest.skip(
-        reason="browser tests need the playwright package (pip install -e '.[test]')",
-        allow_module_level=True,
-    )
+    NO_PLAYWRIGHT = "browser tests need the playwright package (pip install -e '.[test]')"
+    pytest.skip(reason=NO_PLAYWRIGHT, allow_module_level=True)
 
 from gqlauth.models import Application, ClientType
 from tests.conftest import PASSWORD
