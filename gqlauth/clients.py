@@ -63,7 +63,8 @@ def presented(
             raise MalformedCredentials("Send client credentials in one way only.")
         if client_id is not None and client_id != basic_id:
             raise MalformedCredentials("client_id does not match the Basic credentials.")
-        return Credentials(basic_id, basic_secret, via_basic=True)
+        # "client_id:" with an empty password is how many libraries send a public client's id.
+        return Credentials(basic_id, basic_secret or None, via_basic=True)
     if client_id:
         return Credentials(client_id, client_secret, via_basic=False)
     return None

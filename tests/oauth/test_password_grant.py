@@ -66,6 +66,20 @@ def test_public_client_by_client_id_alone(make_application, make_user, post):
     assert response.json()["scope"] == "read write groups"
 
 
+def test_public_client_by_basic_with_empty_password(make_application, make_user, post):
+    client = make_application(client_type="public")
+    data = {"grant_type": "password", "username": make_user().username, "password": PASSWORD}
+    assert post("/o/token/", data, auth=(client.client_id, "")).status_code == HTTPStatus.OK
+
+
+def test_confidential_client_by_basic_with_empty_password(make_application, make_user, post):
+    client = make_application()
+    data = {"grant_type": "password", "username": make_user().username, "password": PASSWORD}
+    response = post("/o/token/", data, auth=(client.client_id, ""))
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json()["error"] == "invalid_client"
+
+
 def test_wrong_password(make_application, make_user, password_grant):
     response = password_grant(make_application(), make_user().username, password="nope")
     assert response.status_code == HTTPStatus.BAD_REQUEST
