@@ -21,6 +21,22 @@ def is_positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
+def unknown_keys(
+    setting: str, user: dict[str, Any], known: dict[str, Any], *, check_id: str
+) -> list[CheckMessage]:
+    """One warning naming the keys of a settings dict that nothing reads (likely typos)."""
+    unknown = sorted(set(user) - set(known))
+    if not unknown:
+        return []
+    return [
+        Warning(
+            f"Unknown {setting} keys are ignored: {', '.join(unknown)}.",
+            hint="Check the spelling against the README's settings table.",
+            id=check_id,
+        )
+    ]
+
+
 @register(Tags.security)
 def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Validate OAUTH2_PROVIDER; one message per problem."""
@@ -110,13 +126,5 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             )
         )
 
-    unknown_keys = sorted(set(user) - set(DEFAULTS))
-    if unknown_keys:
-        messages.append(
-            Warning(
-                f"Unknown {SETTING_NAME} keys are ignored: {', '.join(unknown_keys)}.",
-                hint="Check the spelling against the README's settings table.",
-                id="gqlauth.W001",
-            )
-        )
+    messages.extend(unknown_keys(SETTING_NAME, user, DEFAULTS, check_id="gqlauth.W001"))
     return messages

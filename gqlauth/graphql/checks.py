@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from gqlauth.checks import is_positive_int
+from gqlauth.checks import is_positive_int, unknown_keys
 from gqlauth.graphql.conf import DEFAULT_LIMIT, DEFAULTS, SETTING_NAME, raw_settings
 
 _HINT = f"See the {SETTING_NAME} section of the README."
@@ -64,13 +64,5 @@ def check_graphql_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
             )
         )
 
-    unknown_keys = sorted(set(user) - set(DEFAULTS))
-    if unknown_keys:
-        messages.append(
-            Warning(
-                f"Unknown {SETTING_NAME} keys are ignored: {', '.join(unknown_keys)}.",
-                hint="Check the spelling against the README's settings table.",
-                id="gqlauth.W101",
-            )
-        )
+    messages.extend(unknown_keys(SETTING_NAME, user, DEFAULTS, check_id="gqlauth.W101"))
     return messages
