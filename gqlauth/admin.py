@@ -29,7 +29,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from gqlauth import digests, tokens
 from gqlauth.models import AccessToken, Application, ClientType, GrantType, RefreshToken
-from gqlauth.registration import ApplicationForm
+from gqlauth.registration import ApplicationRegistrationForm
 
 if TYPE_CHECKING:
     _ApplicationAdminBase = admin.ModelAdmin[Application]
@@ -65,7 +65,7 @@ class GrantTypeFilter(admin.SimpleListFilter):
 class ApplicationAdmin(_ApplicationAdminBase):
     """Applications: grant types as checkboxes, secrets generated and shown once, rotation."""
 
-    form = ApplicationForm
+    form = ApplicationRegistrationForm
     list_display = ("name", "client_id", "client_type", "grant_type_list", "user", "created")
     list_filter = ("client_type", GrantTypeFilter, "skip_authorization", "can_introspect")
     search_fields = ("name", "client_id")

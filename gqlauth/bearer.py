@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from gqlauth.errors import ExpiredToken, InactiveUser, MalformedToken, UnknownToken
+from gqlauth.errors import (
+    ExpiredTokenError,
+    InactiveUserError,
+    MalformedTokenError,
+    UnknownTokenError,
+)
 from gqlauth.models import AccessToken
 
 if TYPE_CHECKING:
@@ -21,12 +26,13 @@ if TYPE_CHECKING:
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
-def authenticate(request: HttpRequest) -> tuple[Any, AccessToken] | None:
+def authenticate_bearer(request: HttpRequest) -> tuple[Any, AccessToken] | None:
     """Return ``(user, access_token)`` for the request's bearer token, or None without a header.
 
     ``user`` is None for client_credentials tokens. Raises a subclass of
-    :class:`gqlauth.errors.InvalidToken` for a malformed, unknown, expired or revoked token, or an
-    inactive user. Only the Authorization header is read (RFC 6750 §2.1), never the body or query.
+    :class:`gqlauth.errors.InvalidTokenError` for a malformed, unknown, expired or revoked token, or
+    an inactive user. Only the Authorization header is read (RFC 6750 §2.1), never the body or
+    query.
     """
     header = request.headers.get("Authorization")
     if header is None:
@@ -34,16 +40,16 @@ def authenticate(request: HttpRequest) -> tuple[Any, AccessToken] | None:
     scheme, _, value = header.strip().partition(" ")
     value = value.strip()
     if scheme.lower() != "bearer" or not _B64TOKEN.fullmatch(value):
-        raise MalformedToken("The Authorization header must be 'Bearer <token>'.")
+        raise MalformedTokenError("The Authorization header must be 'Bearer <token>'.")
     # No ORDER BY: the digest is unique, and a bare LIMIT 1 is cheaper for the ORM to build.
     rows = list(
         AccessToken.objects.lookup(value).select_related("user", "application").order_by()[:1]
     )
     token = rows[0] if rows else None
     if token is None:
-        raise UnknownToken("The access token is invalid or revoked.")
+        raise UnknownTokenError("The access token is invalid or revoked.")
     if token.is_expired(timezone.now()):
-        raise ExpiredToken("The access token expired.")
+        raise ExpiredTokenError("The access token expired.")
     if token.user is not None and not token.user.is_active:
-        raise InactiveUser("The access token's user is inactive.")
+        raise InactiveUserError("The access token's user is inactive.")
     return token.user, token

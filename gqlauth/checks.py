@@ -8,46 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from gqlauth.conf import ALL_SCOPES, DEFAULTS, SETTING_NAME, raw_settings
+from gqlauth.conf import ALL_SCOPES, oauth2_settings
+from gqlauth.settingchecks import each_key, is_bool, is_positive_int, not_a_dict, unknown_keys
 
-_HINT = f"See the {SETTING_NAME} section of the README."
-
-
-def is_positive_int(value: Any) -> bool:
-    """True for an int above zero (bools, though ints, are refused)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+_HINT = f"See the {oauth2_settings.name} section of the README."
 
 
-def unknown_keys(
-    setting: str, user: dict[str, Any], known: dict[str, Any], *, check_id: str
-) -> list[CheckMessage]:
-    """One warning naming the keys of a settings dict that nothing reads (likely typos)."""
-    unknown = sorted(set(user) - set(known))
-    if not unknown:
-        return []
-    return [
-        Warning(
-            f"Unknown {setting} keys are ignored: {', '.join(unknown)}.",
-            hint="Check the spelling against the README's settings table.",
-            id=check_id,
-        )
-    ]
-
-
-@register(Tags.security)
-def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Validate OAUTH2_PROVIDER; one message per problem."""
-    user = getattr(settings, SETTING_NAME, {})
-    if not isinstance(user, dict):
-        return [Error(f"{SETTING_NAME} must be a dict.", hint=_HINT, id="gqlauth.E001")]
-    raw = raw_settings()
-    messages: list[CheckMessage] = []
-
-    scopes = raw["SCOPES"]
-    scopes_ok = (
+def _scopes_ok(scopes: Any) -> bool:
+    return (
         isinstance(scopes, dict)
         and bool(scopes)
         and all(
@@ -55,6 +25,19 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             for k, v in scopes.items()
         )
     )
+
+
+@register(Tags.security)
+def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Validate OAUTH2_PROVIDER; one message per problem."""
+    wrong_type = not_a_dict(oauth2_settings, check_id="gqlauth.E001")
+    if wrong_type:
+        return wrong_type
+    raw = oauth2_settings.raw()
+    messages: list[CheckMessage] = []
+
+    scopes = raw["SCOPES"]
+    scopes_ok = _scopes_ok(scopes)
     if not scopes_ok:
         messages.append(
             Error(
@@ -63,7 +46,6 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
                 id="gqlauth.E002",
             )
         )
-        scopes = {}
 
     default = raw["DEFAULT_SCOPES"]
     if not isinstance(default, (list, tuple)) or not all(isinstance(s, str) for s in default):
@@ -85,38 +67,41 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
                 Error(f"{key} ({raw[key]!r}) is not a key of SCOPES.", id="gqlauth.E005")
             )
 
-    for key in ("ACCESS_TOKEN_EXPIRE_SECONDS", "MIN_CLIENT_SECRET_LENGTH"):
-        if not is_positive_int(raw[key]):
-            messages.append(Error(f"{key} must be a positive integer.", id="gqlauth.E006"))
-
-    refresh_expiry = raw["REFRESH_TOKEN_EXPIRE_SECONDS"]
-    if refresh_expiry is not None and not is_positive_int(refresh_expiry):
-        messages.append(
-            Error(
-                "REFRESH_TOKEN_EXPIRE_SECONDS must be None (never) or a positive integer.",
-                id="gqlauth.E007",
-            )
-        )
-
-    for key in ("ROTATE_REFRESH_TOKEN", "REFRESH_TOKEN_REUSE_PROTECTION"):
-        if not isinstance(raw[key], bool):
-            messages.append(Error(f"{key} must be True or False.", id="gqlauth.E008"))
-
-    length = raw["CLIENT_SECRET_GENERATOR_LENGTH"]
-    if not is_positive_int(length) or length < 43:
-        messages.append(
-            Error(
-                "CLIENT_SECRET_GENERATOR_LENGTH must be an integer of at least 43 "
-                "(256 bits of alphanumerics).",
-                id="gqlauth.E009",
-            )
-        )
-
-    key = raw["TOKEN_DIGEST_KEY"]
-    if key is not None and (not isinstance(key, str) or len(key) < 32):
-        messages.append(
-            Error("TOKEN_DIGEST_KEY must be None or a string of 32+ characters.", id="gqlauth.E010")
-        )
+    messages += each_key(
+        raw,
+        ("ACCESS_TOKEN_EXPIRE_SECONDS", "MIN_CLIENT_SECRET_LENGTH"),
+        is_positive_int,
+        "{key} must be a positive integer.",
+        check_id="gqlauth.E006",
+    )
+    messages += each_key(
+        raw,
+        ("REFRESH_TOKEN_EXPIRE_SECONDS",),
+        lambda value: value is None or is_positive_int(value),
+        "{key} must be None (never) or a positive integer.",
+        check_id="gqlauth.E007",
+    )
+    messages += each_key(
+        raw,
+        ("ROTATE_REFRESH_TOKEN", "REFRESH_TOKEN_REUSE_PROTECTION"),
+        is_bool,
+        "{key} must be True or False.",
+        check_id="gqlauth.E008",
+    )
+    messages += each_key(
+        raw,
+        ("CLIENT_SECRET_GENERATOR_LENGTH",),
+        lambda value: is_positive_int(value) and value >= 43,
+        "{key} must be an integer of at least 43 (256 bits of alphanumerics).",
+        check_id="gqlauth.E009",
+    )
+    messages += each_key(
+        raw,
+        ("TOKEN_DIGEST_KEY",),
+        lambda value: value is None or (isinstance(value, str) and len(value) >= 32),
+        "{key} must be None or a string of 32+ characters.",
+        check_id="gqlauth.E010",
+    )
 
     if raw["ROTATE_REFRESH_TOKEN"] is False and raw["REFRESH_TOKEN_REUSE_PROTECTION"] is True:
         messages.append(
@@ -126,5 +111,5 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             )
         )
 
-    messages.extend(unknown_keys(SETTING_NAME, user, DEFAULTS, check_id="gqlauth.W001"))
+    messages += unknown_keys(oauth2_settings, check_id="gqlauth.W001")
     return messages

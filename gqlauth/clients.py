@@ -20,12 +20,12 @@ from gqlauth.models import Application
 _NO_CLIENT = Application(client_secret_digest="0" * 64)
 
 
-class MalformedCredentials(ValueError):
+class MalformedCredentialsError(ValueError):
     """The Authorization header is not valid HTTP Basic, or credentials conflict."""
 
 
 @dataclass(frozen=True, slots=True)
-class Credentials:
+class ClientCredentials:
     """Client credentials as presented; ``secret`` is None when none was sent."""
 
     client_id: str
@@ -37,40 +37,40 @@ def parse_basic(header: str) -> tuple[str, str]:
     """Decode ``Basic base64(urlencode(id):urlencode(secret))`` (RFC 6749 §2.3.1)."""
     scheme, _, encoded = header.strip().partition(" ")
     if scheme.lower() != "basic" or not encoded.strip():
-        raise MalformedCredentials("The Authorization header must use the Basic scheme.")
+        raise MalformedCredentialsError("The Authorization header must use the Basic scheme.")
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise MalformedCredentials("The Basic credentials are not valid base64.") from exc
+        raise MalformedCredentialsError("The Basic credentials are not valid base64.") from exc
     client_id, sep, secret = decoded.partition(":")
     if not sep or not client_id:
-        raise MalformedCredentials("The Basic credentials must be 'client_id:client_secret'.")
+        raise MalformedCredentialsError("The Basic credentials must be 'client_id:client_secret'.")
     return unquote_plus(client_id), unquote_plus(secret)
 
 
 def presented(
     headers: Mapping[str, str], client_id: str | None, client_secret: str | None
-) -> Credentials | None:
+) -> ClientCredentials | None:
     """The credentials a token-endpoint request carries, or None when it carries none.
 
-    Raises :class:`MalformedCredentials` for a broken Basic header, or when a request uses Basic
-    together with a body ``client_secret`` or names a different ``client_id`` in the body.
+    Raises :class:`MalformedCredentialsError` for a broken Basic header, or when a request uses
+    Basic together with a body ``client_secret`` or names a different ``client_id`` in the body.
     """
     header = headers.get("Authorization")
     if header is not None:
         basic_id, basic_secret = parse_basic(header)
         if client_secret is not None:
-            raise MalformedCredentials("Send client credentials in one way only.")
+            raise MalformedCredentialsError("Send client credentials in one way only.")
         if client_id is not None and client_id != basic_id:
-            raise MalformedCredentials("client_id does not match the Basic credentials.")
+            raise MalformedCredentialsError("client_id does not match the Basic credentials.")
         # "client_id:" with an empty password is how many libraries send a public client's id.
-        return Credentials(basic_id, basic_secret or None, via_basic=True)
+        return ClientCredentials(basic_id, basic_secret or None, via_basic=True)
     if client_id:
-        return Credentials(client_id, client_secret, via_basic=False)
+        return ClientCredentials(client_id, client_secret, via_basic=False)
     return None
 
 
-def authenticate(credentials: Credentials, application: Application | None) -> bool:
+def verify_credentials(credentials: ClientCredentials, application: Application | None) -> bool:
     """Check ``credentials`` against the looked-up ``application`` (None if unknown).
 
     Public clients authenticate by client id alone and must not send a secret;

@@ -1,8 +1,8 @@
 """Typed access to the ``OAUTH2_PROVIDER`` setting.
 
 Key names and defaults follow django-oauth-toolkit, so the tutorial's settings work unchanged.
-Values are read at use time through :func:`oauth2_settings`; the parsed result is cached and the
-cache is dropped on Django's ``setting_changed`` signal, so ``override_settings`` just works.
+Values are read at use time through ``oauth2_settings()`` (a
+:class:`~gqlauth.appsettings.SettingsDict`), so ``override_settings`` just works.
 Validation lives in :mod:`gqlauth.checks`, not here: this module never raises at import time.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
+
+from gqlauth.appsettings import SettingsDict
 
 SETTING_NAME = "OAUTH2_PROVIDER"
 ALL_SCOPES = "__all__"
@@ -56,42 +56,23 @@ class OAuth2Settings:
         return [s for s in self.scopes if s in self.default_scopes]
 
 
-def raw_settings() -> dict[str, Any]:
-    """The user's ``OAUTH2_PROVIDER`` dict merged over the defaults, unvalidated."""
-    user = getattr(settings, SETTING_NAME, None) or {}
-    if not isinstance(user, dict):
-        user = {}
-    return {**DEFAULTS, **user}
+def _parse(raw: dict[str, Any]) -> OAuth2Settings:
+    expire_refresh = raw["REFRESH_TOKEN_EXPIRE_SECONDS"]
+    return OAuth2Settings(
+        scopes=dict(raw["SCOPES"]),
+        default_scopes=tuple(raw["DEFAULT_SCOPES"]),
+        read_scope=str(raw["READ_SCOPE"]),
+        write_scope=str(raw["WRITE_SCOPE"]),
+        access_token_expire_seconds=int(raw["ACCESS_TOKEN_EXPIRE_SECONDS"]),
+        refresh_token_expire_seconds=None if expire_refresh is None else int(expire_refresh),
+        rotate_refresh_token=bool(raw["ROTATE_REFRESH_TOKEN"]),
+        refresh_token_reuse_protection=bool(raw["REFRESH_TOKEN_REUSE_PROTECTION"]),
+        client_secret_generator_length=int(raw["CLIENT_SECRET_GENERATOR_LENGTH"]),
+        min_client_secret_length=int(raw["MIN_CLIENT_SECRET_LENGTH"]),
+        # A dedicated key lets SECRET_KEY rotate without invalidating every stored digest.
+        token_digest_key=str(raw["TOKEN_DIGEST_KEY"] or settings.SECRET_KEY),
+    )
 
 
-_cache: OAuth2Settings | None = None
-
-
-def oauth2_settings() -> OAuth2Settings:
-    """Return the current settings; cheap on the hot path (cached until a setting changes)."""
-    global _cache
-    if _cache is None:
-        raw = raw_settings()
-        expire_refresh = raw["REFRESH_TOKEN_EXPIRE_SECONDS"]
-        _cache = OAuth2Settings(
-            scopes=dict(raw["SCOPES"]),
-            default_scopes=tuple(raw["DEFAULT_SCOPES"]),
-            read_scope=str(raw["READ_SCOPE"]),
-            write_scope=str(raw["WRITE_SCOPE"]),
-            access_token_expire_seconds=int(raw["ACCESS_TOKEN_EXPIRE_SECONDS"]),
-            refresh_token_expire_seconds=None if expire_refresh is None else int(expire_refresh),
-            rotate_refresh_token=bool(raw["ROTATE_REFRESH_TOKEN"]),
-            refresh_token_reuse_protection=bool(raw["REFRESH_TOKEN_REUSE_PROTECTION"]),
-            client_secret_generator_length=int(raw["CLIENT_SECRET_GENERATOR_LENGTH"]),
-            min_client_secret_length=int(raw["MIN_CLIENT_SECRET_LENGTH"]),
-            # A dedicated key lets SECRET_KEY rotate without invalidating every stored digest.
-            token_digest_key=str(raw["TOKEN_DIGEST_KEY"] or settings.SECRET_KEY),
-        )
-    return _cache
-
-
-@receiver(setting_changed)
-def _drop_cache(*, setting: str, **kwargs: Any) -> None:
-    global _cache
-    if setting in (SETTING_NAME, "SECRET_KEY"):
-        _cache = None
+oauth2_settings = SettingsDict(SETTING_NAME, DEFAULTS, _parse, depends_on=("SECRET_KEY",))
+"""``oauth2_settings()``: the current :class:`OAuth2Settings`, cached until a setting changes."""

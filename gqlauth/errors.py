@@ -1,8 +1,9 @@
 """Errors of the resource-server side (RFC 6750 §3.1).
 
 Token-endpoint errors are oauthlib's own ``OAuth2Error`` classes, rendered by
-:mod:`gqlauth.views.endpoints`; the classes here are raised by :func:`gqlauth.bearer.authenticate`
-and turned into 401 responses by whoever serves the protected resource.
+:mod:`gqlauth.oauth.http`; the classes here are raised by
+:func:`gqlauth.bearer.authenticate_bearer` and turned into 401 responses by whoever serves the
+protected resource.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 
-class InvalidToken(Exception):
+class InvalidTokenError(Exception):
     """RFC 6750 §3.1 ``invalid_token``: a malformed, unknown, expired or revoked token, or a token
     of an inactive user."""
 
@@ -27,17 +28,17 @@ class InvalidToken(Exception):
         return f'Bearer error="{self.error}", error_description="{self.description}"'
 
 
-class MalformedToken(InvalidToken):
+class MalformedTokenError(InvalidTokenError):
     """The Authorization header is not ``Bearer <token>`` with RFC 6750 §2.1 token characters."""
 
 
-class UnknownToken(InvalidToken):
+class UnknownTokenError(InvalidTokenError):
     """No live token has this value (never issued, revoked, or cleaned up)."""
 
 
-class ExpiredToken(InvalidToken):
+class ExpiredTokenError(InvalidTokenError):
     """The token's lifetime is over."""
 
 
-class InactiveUser(InvalidToken):
+class InactiveUserError(InvalidTokenError):
     """The token's resource owner is no longer active."""

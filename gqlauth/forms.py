@@ -15,7 +15,7 @@ from django import forms
 from gqlauth import digests
 from gqlauth.conf import oauth2_settings
 from gqlauth.models import Application, ClientType, GrantType
-from gqlauth.registration import ApplicationForm as RegistrationForm
+from gqlauth.registration import ApplicationRegistrationForm
 
 # refresh_token is implied by password and authorization_code (Application.allows_grant), so a
 # developer is not asked about it; the labels show the wire value used in token requests.
@@ -26,14 +26,14 @@ SELECTABLE_GRANTS = [
 ]
 
 
-class ApplicationForm(RegistrationForm):
+class DeveloperApplicationForm(ApplicationRegistrationForm):
     """Register (no instance) or edit (instance given) one of the signed-in user's applications.
 
     The view sets the owner. After ``save()``, :attr:`issued_secret` holds a newly generated secret
     (a new confidential client, or a public one made confidential) to show once, or None.
     """
 
-    class Meta(RegistrationForm.Meta):
+    class Meta(ApplicationRegistrationForm.Meta):
         fields = ["name", "client_type", "grant_types", "redirect_uris", "allowed_scopes"]
         widgets = {"client_type": forms.RadioSelect}
         help_texts = {

@@ -1,13 +1,13 @@
 """Registering OAuth2 clients: the rules every way of registering one shares.
 
-:class:`ApplicationForm` is used by the admin (``gqlauth.admin``) and by the ``createapplication``
-command, so a client registered either way passes the same checks: grant types are RFC 6749 wire
-values, scopes come from ``OAUTH2_PROVIDER["SCOPES"]``, a typed secret is long enough, a public
-client has no secret and no ``client_credentials`` grant, and ``authorization_code`` has redirect
-URIs.
+:class:`ApplicationRegistrationForm` is used by the admin (``gqlauth.admin``) and by the
+``createapplication`` command, so a client registered either way passes the same checks: grant types
+are RFC 6749 wire values, scopes come from ``OAUTH2_PROVIDER["SCOPES"]``, a typed secret is long
+enough, a public client has no secret and no ``client_credentials`` grant, and
+``authorization_code`` has redirect URIs.
 
 A confidential client gets a generated secret when none was typed; the form exposes it once as
-:attr:`ApplicationForm.issued_secret` and stores only its digest.
+:attr:`ApplicationRegistrationForm.issued_secret` and stores only its digest.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ else:  # django-stubs generics are not subscriptable at run time
     _ModelForm = forms.ModelForm
 
 
-class ApplicationForm(_ModelForm):
+class ApplicationRegistrationForm(_ModelForm):
     """Create or edit an :class:`~gqlauth.models.Application`.
 
     ``client_secret`` exists only when adding: empty means "generate one" (confidential clients),

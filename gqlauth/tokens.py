@@ -18,7 +18,7 @@ from gqlauth.conf import oauth2_settings
 from gqlauth.models import AccessToken, Application, RefreshToken, revoke_family
 
 
-class RefreshTokenReused(Exception):
+class RefreshTokenReusedError(Exception):
     """A rotated (revoked) refresh token was presented again; its family must be revoked."""
 
     def __init__(self, family: uuid.UUID) -> None:
@@ -50,7 +50,7 @@ def store(
 
     With ``rotated_from``, the old refresh token is revoked by a compare-and-set update and its
     access token deleted in the same transaction; if another request rotated it first, raises
-    :class:`RefreshTokenReused` and writes nothing (RFC 9700 §4.14.2: exactly one rotation wins).
+    :class:`RefreshTokenReusedError` and writes nothing (RFC 9700 §4.14.2: one rotation wins).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -61,7 +61,7 @@ def store(
                 revoked_at=now
             )
             if not won:
-                raise RefreshTokenReused(family)
+                raise RefreshTokenReusedError(family)
             if rotated_from.access_token_id is not None:
                 AccessToken.objects.filter(pk=rotated_from.access_token_id).delete()
         access = AccessToken.objects.create(

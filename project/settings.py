@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "strawberry_django",
     "gqlauth",
     "schema",
+    # The tutorial's site: home page, sign-in templates and the bootstrapdemo command.
+    "project",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,26 @@ LOGOUT_REDIRECT_URL = "/"
 # The tutorial's scopes, unchanged (django-oauth-toolkit's setting name and keys).
 OAUTH2_PROVIDER = {
     "SCOPES": {"read": "Read scope", "write": "Write scope", "groups": "Access to your groups"},
+}
+
+# GraphiQL opens on a query of the tutorial's API.
+GQLAUTH_GRAPHQL = {
+    "GRAPHIQL_DEFAULT_QUERY": """\
+# Welcome to the gqlauth GraphQL API.
+#
+# 1. Get an access token, e.g. with the curl command on your application's page
+#    (/o/applications/), and paste it into the "Bearer token" field above.
+# 2. Build a query with the explorer on the left, or type one here.
+# 3. Run it with the play button or Ctrl+Enter.
+#
+# Each field needs an OAuth2 scope: users needs "read", groups needs "groups".
+
+{
+  users {
+    username
+  }
+}
+""",
 }
 
 LOGGING = {

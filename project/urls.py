@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from gqlauth.views.pages import home
+from project.views import home
 
 urlpatterns = [
     path("", home, name="home"),

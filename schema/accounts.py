@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 
-from gqlauth.graphql.errors import BadUserInput
+from gqlauth.graphql.errors import BadUserInputError
 
 _no_nul = ProhibitNullCharactersValidator()
 
@@ -30,7 +30,7 @@ ARGUMENTS = {
 def create_user(
     *, username: str, password: str, email: str = "", first_name: str = "", last_name: str = ""
 ) -> Any:
-    """Validate and create a user; raises :class:`BadUserInput` and writes nothing on failure.
+    """Validate and create a user; raises :class:`BadUserInputError` and writes nothing on failure.
 
     Runs the model's field validation (username characters and uniqueness, email format,
     lengths) and ``AUTH_PASSWORD_VALIDATORS``; stores the password only as Django's hash.
@@ -63,7 +63,9 @@ def create_user(
         ordered = {name: errors.pop(field) for field, name in ARGUMENTS.items() if field in errors}
         # Anything left is not tied to one argument (model-wide validation).
         leftover = [message for messages in errors.values() for message in messages]
-        raise BadUserInput.from_field_errors(ordered | ({"input": leftover} if leftover else {}))
+        raise BadUserInputError.from_field_errors(
+            ordered | ({"input": leftover} if leftover else {})
+        )
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -71,5 +73,5 @@ def create_user(
     except IntegrityError:
         # A concurrent createUser took the name between full_clean() and save().
         unique = user_model._meta.get_field("username").error_messages["unique"]
-        raise BadUserInput("username", str(unique)) from None
+        raise BadUserInputError("username", str(unique)) from None
     return user

@@ -8,61 +8,64 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Tags, Warning, register
 
-from gqlauth.checks import is_positive_int, unknown_keys
-from gqlauth.graphql.conf import DEFAULT_LIMIT, DEFAULTS, SETTING_NAME, raw_settings
+from gqlauth.graphql.conf import DEFAULT_LIMIT, graphql_settings
+from gqlauth.settingchecks import each_key, is_bool, is_positive_int, not_a_dict, unknown_keys
 
-_HINT = f"See the {SETTING_NAME} section of the README."
-_OPTIONAL_LIMITS = ("MAX_DEPTH", "MAX_ALIASES", "MAX_TOKENS")
-_REQUIRED_LIMITS = ("MAX_LIMIT", "MAX_BODY_BYTES")
-_SWITCHES = ("INTROSPECTION", "GRAPHIQL")
+_NAME = graphql_settings.name
+_HINT = f"See the {_NAME} section of the README."
 
 
 @register(Tags.security)
 def check_graphql_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Validate GQLAUTH_GRAPHQL; one message per problem."""
-    user = getattr(settings, SETTING_NAME, {})
-    if not isinstance(user, dict):
-        return [Error(f"{SETTING_NAME} must be a dict.", hint=_HINT, id="gqlauth.E101")]
-    raw = raw_settings()
-    messages: list[CheckMessage] = []
-
-    for key in _OPTIONAL_LIMITS:
-        if raw[key] is not None and not is_positive_int(raw[key]):
-            messages.append(
-                Error(
-                    f"{SETTING_NAME}[{key!r}] must be a positive integer, or None to turn "
-                    "the limit off.",
-                    hint=_HINT,
-                    id="gqlauth.E102",
-                )
-            )
-    for key in _REQUIRED_LIMITS:
-        if not is_positive_int(raw[key]):
-            messages.append(
-                Error(
-                    f"{SETTING_NAME}[{key!r}] must be a positive integer.",
-                    hint=_HINT,
-                    id="gqlauth.E103",
-                )
-            )
-    for key in _SWITCHES:
-        if not isinstance(raw[key], bool):
-            messages.append(
-                Error(f"{SETTING_NAME}[{key!r}] must be True or False.", id="gqlauth.E104")
-            )
+    wrong_type = not_a_dict(graphql_settings, check_id="gqlauth.E101")
+    if wrong_type:
+        return wrong_type
+    raw = graphql_settings.raw()
+    messages = [
+        *each_key(
+            raw,
+            ("MAX_DEPTH", "MAX_ALIASES", "MAX_TOKENS"),
+            lambda value: value is None or is_positive_int(value),
+            _NAME + "[{key!r}] must be a positive integer, or None to turn the limit off.",
+            hint=_HINT,
+            check_id="gqlauth.E102",
+        ),
+        *each_key(
+            raw,
+            ("MAX_LIMIT", "MAX_BODY_BYTES"),
+            is_positive_int,
+            _NAME + "[{key!r}] must be a positive integer.",
+            hint=_HINT,
+            check_id="gqlauth.E103",
+        ),
+        *each_key(
+            raw,
+            ("INTROSPECTION", "GRAPHIQL"),
+            is_bool,
+            _NAME + "[{key!r}] must be True or False.",
+            check_id="gqlauth.E104",
+        ),
+        *each_key(
+            raw,
+            ("GRAPHIQL_DEFAULT_QUERY",),
+            lambda value: isinstance(value, str),
+            _NAME + "[{key!r}] must be a string.",
+            check_id="gqlauth.E105",
+        ),
+    ]
 
     if is_positive_int(raw["MAX_LIMIT"]) and raw["MAX_LIMIT"] < DEFAULT_LIMIT:
         messages.append(
             Warning(
-                f"{SETTING_NAME}['MAX_LIMIT'] ({raw['MAX_LIMIT']}) is below the default page size "
+                f"{_NAME}['MAX_LIMIT'] ({raw['MAX_LIMIT']}) is below the default page size "
                 f"of list fields ({DEFAULT_LIMIT}): a query that gives no limit will be refused.",
                 hint="Clients must then always pass limit; or raise MAX_LIMIT.",
                 id="gqlauth.W102",
             )
         )
 
-    messages.extend(unknown_keys(SETTING_NAME, user, DEFAULTS, check_id="gqlauth.W101"))
+    messages += unknown_keys(graphql_settings, check_id="gqlauth.W101")
     return messages

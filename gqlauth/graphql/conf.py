@@ -1,7 +1,7 @@
 """Typed access to the ``GQLAUTH_GRAPHQL`` setting: the GraphQL endpoint's hardening knobs.
 
-Read at use time through :func:`graphql_settings`; the parsed value is cached and the cache is
-dropped on Django's ``setting_changed`` signal, so ``override_settings`` just works. Validation
+Read at use time through ``graphql_settings()`` (a :class:`~gqlauth.appsettings.SettingsDict`), so
+``override_settings`` just works. Validation
 lives in :mod:`gqlauth.graphql.checks`. This module imports no strawberry, so the system checks can
 use it from the core's ``ready()``.
 
@@ -14,6 +14,7 @@ Keys (all optional):
 ``MAX_BODY_BYTES``   largest request body the endpoint reads (413 above it)
 ``INTROSPECTION``    whether ``__schema`` / ``__type`` queries are allowed
 ``GRAPHIQL``         whether a browser GET renders the GraphiQL IDE (404 when off)
+``GRAPHIQL_DEFAULT_QUERY`` the text GraphiQL's editor opens with (a project shows its own API)
 """
 
 from __future__ import annotations
@@ -21,9 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
+from gqlauth.appsettings import SettingsDict
 
 SETTING_NAME = "GQLAUTH_GRAPHQL"
 
@@ -38,6 +37,17 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_BYTES": 100_000,
     "INTROSPECTION": True,
     "GRAPHIQL": True,
+    "GRAPHIQL_DEFAULT_QUERY": """\
+# Welcome to GraphiQL.
+#
+# 1. Get an access token from the token endpoint and paste it into the "Bearer token" field.
+# 2. Build a query with the explorer on the left, or type one here.
+# 3. Run it with the play button or Ctrl+Enter.
+
+{
+  __typename
+}
+""",
 }
 
 
@@ -52,42 +62,25 @@ class GraphQLSettings:
     max_body_bytes: int
     introspection: bool
     graphiql: bool
-
-
-def raw_settings() -> dict[str, Any]:
-    """The user's ``GQLAUTH_GRAPHQL`` dict merged over the defaults, unvalidated."""
-    user = getattr(settings, SETTING_NAME, None) or {}
-    if not isinstance(user, dict):
-        user = {}
-    return {**DEFAULTS, **user}
+    graphiql_default_query: str
 
 
 def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-_cache: GraphQLSettings | None = None
+def _parse(raw: dict[str, Any]) -> GraphQLSettings:
+    return GraphQLSettings(
+        max_depth=_optional_int(raw["MAX_DEPTH"]),
+        max_aliases=_optional_int(raw["MAX_ALIASES"]),
+        max_tokens=_optional_int(raw["MAX_TOKENS"]),
+        max_limit=int(raw["MAX_LIMIT"]),
+        max_body_bytes=int(raw["MAX_BODY_BYTES"]),
+        introspection=bool(raw["INTROSPECTION"]),
+        graphiql=bool(raw["GRAPHIQL"]),
+        graphiql_default_query=str(raw["GRAPHIQL_DEFAULT_QUERY"]),
+    )
 
 
-def graphql_settings() -> GraphQLSettings:
-    """Return the current settings; cheap on the hot path (cached until a setting changes)."""
-    global _cache
-    if _cache is None:
-        raw = raw_settings()
-        _cache = GraphQLSettings(
-            max_depth=_optional_int(raw["MAX_DEPTH"]),
-            max_aliases=_optional_int(raw["MAX_ALIASES"]),
-            max_tokens=_optional_int(raw["MAX_TOKENS"]),
-            max_limit=int(raw["MAX_LIMIT"]),
-            max_body_bytes=int(raw["MAX_BODY_BYTES"]),
-            introspection=bool(raw["INTROSPECTION"]),
-            graphiql=bool(raw["GRAPHIQL"]),
-        )
-    return _cache
-
-
-@receiver(setting_changed)
-def _drop_cache(*, setting: str, **kwargs: Any) -> None:
-    global _cache
-    if setting == SETTING_NAME:
-        _cache = None
+graphql_settings = SettingsDict(SETTING_NAME, DEFAULTS, _parse)
+"""``graphql_settings()``: the current :class:`GraphQLSettings`, cached until a setting changes."""

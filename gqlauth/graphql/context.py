@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class Credentials:
+class BearerCredentials:
     """A validated bearer token and what it grants; ``user`` is None for client tokens."""
 
     token: AccessToken
@@ -28,7 +28,7 @@ class Credentials:
     scopes: frozenset[str]
 
     @classmethod
-    def from_token(cls, token: AccessToken) -> Credentials:
+    def from_token(cls, token: AccessToken) -> BearerCredentials:
         return cls(token=token, user=token.user, scopes=frozenset(token.scopes))
 
     @property
@@ -44,10 +44,10 @@ class Credentials:
 class GraphQLContext(StrawberryDjangoContext):
     """Strawberry's Django context plus the request's credentials (None without a token)."""
 
-    credentials: Credentials | None = field(default=None)
+    credentials: BearerCredentials | None = field(default=None)
 
 
-def credentials_of(info: Info[Any, Any]) -> Credentials | None:
+def credentials_of(info: Info[Any, Any]) -> BearerCredentials | None:
     """The credentials of the request being resolved, or None (no token, or a foreign context)."""
     context = info.context
     if isinstance(context, GraphQLContext):

@@ -22,7 +22,7 @@ class ClientError(GraphQLError):
         super().__init__(message, extensions={"code": self.code, **extensions})
 
 
-class Unauthenticated(ClientError):
+class UnauthenticatedError(ClientError):
     """The field needs a bearer token and the request carried none."""
 
     code = "UNAUTHENTICATED"
@@ -32,7 +32,7 @@ class Unauthenticated(ClientError):
         super().__init__(self.MESSAGE)
 
 
-class Forbidden(ClientError):
+class ForbiddenError(ClientError):
     """The token lacks a scope the field requires; ``requiredScopes`` lists all of them."""
 
     code = "FORBIDDEN"
@@ -42,7 +42,7 @@ class Forbidden(ClientError):
         super().__init__(self.MESSAGE, requiredScopes=list(required_scopes))
 
 
-class BadUserInput(ClientError):
+class BadUserInputError(ClientError):
     """An argument is invalid; ``field`` names the first offending argument (GraphQL name).
 
     ``fieldErrors`` maps every offending argument to its messages, so a form can show them all.
@@ -54,7 +54,7 @@ class BadUserInput(ClientError):
         super().__init__(message, field=field, fieldErrors={field: [message]})
 
     @classmethod
-    def from_field_errors(cls, errors: Mapping[str, list[str]]) -> BadUserInput:
+    def from_field_errors(cls, errors: Mapping[str, list[str]]) -> BadUserInputError:
         """One error for several invalid arguments, named after the first of them."""
         field, messages = next(iter(errors.items()))
         error = cls(field, " ".join(messages))

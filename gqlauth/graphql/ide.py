@@ -13,29 +13,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from gqlauth.csp import apply_policy
+from gqlauth.graphql.conf import graphql_settings
 
 TEMPLATE = "gqlauth/graphiql.html"
-
-DEFAULT_QUERY = """\
-# Welcome to the gqlauth GraphQL API.
-#
-# 1. Get an access token, e.g. with the curl command on your application's page
-#    (/o/applications/), and paste it into the "Bearer token" field above.
-# 2. Build a query with the explorer on the left, or type one here.
-# 3. Run it with the play button or Ctrl+Enter.
-#
-# Each field needs an OAuth2 scope: users needs "read", groups needs "groups".
-
-{
-  users {
-    username
-  }
-}
-"""
 
 
 def render_ide(request: HttpRequest) -> HttpResponse:
     """The GraphiQL page for the endpoint at ``request.path``, with its CSP header."""
-    response = render(request, TEMPLATE, {"endpoint": request.path, "default_query": DEFAULT_QUERY})
+    response = render(
+        request,
+        TEMPLATE,
+        {
+            "endpoint": request.path,
+            "default_query": graphql_settings().graphiql_default_query,
+        },
+    )
     apply_policy(response)
     return response

@@ -22,8 +22,8 @@ decorator above ``@strawberry.field``, ``@strawberry.mutation`` or ``@strawberry
 (fail closed), and a misused rule (no scopes, a scope missing from ``OAUTH2_PROVIDER["SCOPES"]``)
 raises :class:`ScopeConfigurationError` at build time, never at request time.
 
-Denials raise :class:`~gqlauth.graphql.errors.Unauthenticated` (no token) or
-:class:`~gqlauth.graphql.errors.Forbidden` (scope missing) for that field alone; sibling fields
+Denials raise :class:`~gqlauth.graphql.errors.UnauthenticatedError` (no token) or
+:class:`~gqlauth.graphql.errors.ForbiddenError` (scope missing) for that field alone; sibling fields
 still resolve. Make guarded nested fields nullable so a denial nulls only them, not their parent.
 """
 
@@ -40,8 +40,8 @@ from strawberry.schema_directive import Location
 from strawberry.types.field import StrawberryField
 
 from gqlauth.conf import oauth2_settings
-from gqlauth.graphql.context import Credentials, credentials_of
-from gqlauth.graphql.errors import Forbidden, Unauthenticated
+from gqlauth.graphql.context import BearerCredentials, credentials_of
+from gqlauth.graphql.errors import ForbiddenError, UnauthenticatedError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -94,7 +94,7 @@ class AccessRule(FieldExtension, abc.ABC):
         return field
 
     @abc.abstractmethod
-    def check(self, credentials: Credentials | None) -> None:
+    def check(self, credentials: BearerCredentials | None) -> None:
         """Raise to deny the field to ``credentials`` (None when the request has no token)."""
 
     def resolve(
@@ -120,16 +120,16 @@ class AccessRule(FieldExtension, abc.ABC):
 class Public(AccessRule):
     """No token needed. Exists so that opening a root field is a visible decision."""
 
-    def check(self, credentials: Credentials | None) -> None:
+    def check(self, credentials: BearerCredentials | None) -> None:
         return None
 
 
 class Authenticated(AccessRule):
     """Any valid bearer token, whatever its scopes (user tokens and client tokens alike)."""
 
-    def check(self, credentials: Credentials | None) -> None:
+    def check(self, credentials: BearerCredentials | None) -> None:
         if credentials is None:
-            raise Unauthenticated
+            raise UnauthenticatedError
 
 
 class ScopeRequirement(AccessRule):
@@ -140,11 +140,11 @@ class ScopeRequirement(AccessRule):
         self.scopes = scopes
         self._directive: RequiresScope | None = None
 
-    def check(self, credentials: Credentials | None) -> None:
+    def check(self, credentials: BearerCredentials | None) -> None:
         if credentials is None:
-            raise Unauthenticated
+            raise UnauthenticatedError
         if not credentials.scopes.issuperset(self.scopes):
-            raise Forbidden(self.scopes)
+            raise ForbiddenError(self.scopes)
 
     def apply(self, field: StrawberryField) -> None:
         """Validate the scopes against ``OAUTH2_PROVIDER["SCOPES"]`` and attach the directive."""

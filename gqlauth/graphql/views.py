@@ -3,9 +3,9 @@
 Contract of :class:`GraphQLView`, beyond strawberry's:
 
 - Authentication comes only from the ``Authorization: Bearer`` header, through
-  :func:`gqlauth.bearer.authenticate`, once per request (one query). Sessions and cookies grant
-  nothing, so the view is CSRF-exempt. The credentials land on ``request.user`` (anonymous without
-  a token), ``request.auth`` and the :class:`~gqlauth.graphql.context.GraphQLContext`.
+  :func:`gqlauth.bearer.authenticate_bearer`, once per request (one query). Sessions and cookies
+  grant nothing, so the view is CSRF-exempt. The credentials land on ``request.user`` (anonymous
+  without a token), ``request.auth`` and the :class:`~gqlauth.graphql.context.GraphQLContext`.
 - A malformed, unknown, expired or revoked token, or one of an inactive user, is answered
   ``401`` with ``WWW-Authenticate: Bearer error="invalid_token"`` (RFC 6750 §3.1) before anything
   is executed. A request without a token runs; each guarded field then fails on its own.
@@ -34,12 +34,12 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from gqlauth.bearer import authenticate
-from gqlauth.errors import InvalidToken
+from gqlauth.bearer import authenticate_bearer
+from gqlauth.errors import InvalidTokenError
 from gqlauth.graphql.conf import graphql_settings
-from gqlauth.graphql.context import Credentials, GraphQLContext
+from gqlauth.graphql.context import BearerCredentials, GraphQLContext
 
-__all__ = ["GraphQLView", "error_response"]
+__all__ = ["GraphQLView", "graphql_error_response"]
 
 _CODES = {
     HTTPStatus.BAD_REQUEST: "BAD_REQUEST",
@@ -57,7 +57,7 @@ class _MutationViaGet(HTTPException):
         super().__init__(HTTPStatus.METHOD_NOT_ALLOWED, reason)
 
 
-def error_response(status: int, message: str, **headers: str) -> JsonResponse:
+def graphql_error_response(status: int, message: str, **headers: str) -> JsonResponse:
     """A GraphQL-shaped JSON error answer for failures before or around execution."""
     status = HTTPStatus(status)
     body = {"errors": [{"message": message, "extensions": {"code": _CODES.get(status, "ERROR")}}]}
@@ -80,36 +80,36 @@ class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in ("GET", "POST"):
-            return error_response(
+            return graphql_error_response(
                 HTTPStatus.METHOD_NOT_ALLOWED,
                 "GraphQL only supports GET and POST requests.",
                 Allow="GET, POST",
             )
         limit = graphql_settings().max_body_bytes
         if _content_length(request) > limit:
-            return error_response(
+            return graphql_error_response(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 f"The request body exceeds {limit} bytes.",
             )
         try:
             return self.run(request=request)
-        except InvalidToken as error:
-            return error_response(
+        except InvalidTokenError as error:
+            return graphql_error_response(
                 error.status_code, error.description, **{"WWW-Authenticate": error.www_authenticate}
             )
         except _MutationViaGet as error:
-            return error_response(error.status_code, error.reason, Allow="POST")
+            return graphql_error_response(error.status_code, error.reason, Allow="POST")
         except HTTPException as error:
-            return error_response(error.status_code, error.reason)
+            return graphql_error_response(error.status_code, error.reason)
         except UnicodeDecodeError:
-            return error_response(HTTPStatus.BAD_REQUEST, "The request body must be UTF-8.")
+            return graphql_error_response(HTTPStatus.BAD_REQUEST, "The request body must be UTF-8.")
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> GraphQLContext:
-        """Authenticate the bearer token (raises :class:`~gqlauth.errors.InvalidToken`)."""
+        """Authenticate the bearer token (raises :class:`~gqlauth.errors.InvalidTokenError`)."""
         credentials = None
-        authenticated = authenticate(request)
+        authenticated = authenticate_bearer(request)
         if authenticated is not None:
-            credentials = Credentials.from_token(authenticated[1])
+            credentials = BearerCredentials.from_token(authenticated[1])
         request.user = (credentials.user if credentials else None) or AnonymousUser()
         request.auth = credentials.token if credentials else None  # type: ignore[attr-defined]
         return GraphQLContext(request=request, response=response, credentials=credentials)

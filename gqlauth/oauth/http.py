@@ -19,7 +19,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from gqlauth.models import revoke_family
 from gqlauth.oauth import server
-from gqlauth.tokens import RefreshTokenReused
+from gqlauth.tokens import RefreshTokenReusedError
 
 FORM_ENCODING = "application/x-www-form-urlencoded"
 
@@ -39,7 +39,7 @@ Params = list[tuple[str, str]]
 Endpoint = Callable[[str, str, Params, dict[str, str]], tuple[dict[str, str], str, int]]
 
 
-def error_response(error: errors.OAuth2Error) -> HttpResponse:
+def oauth_error_response(error: errors.OAuth2Error) -> HttpResponse:
     """Render an oauthlib error as RFC 6749 §5.2 JSON with its status code."""
     return _json_response(error.json, error.status_code)
 
@@ -123,7 +123,7 @@ def token_response(request: HttpRequest) -> HttpResponse:
             raise errors.UnsupportedGrantTypeError()
         try:
             return _dispatch(request, server.token_endpoint().create_token_response, params)
-        except RefreshTokenReused as exc:
+        except RefreshTokenReusedError as exc:
             # Another request rotated this refresh token first: a replay (RFC 9700 §4.14.2).
             # The rotation itself is one compare-and-set transaction (tokens.store), so no lock
             # is held while the client and the token are being checked.
@@ -132,7 +132,7 @@ def token_response(request: HttpRequest) -> HttpResponse:
                 description="The refresh token was already used; its tokens are revoked."
             ) from exc
     except errors.OAuth2Error as exc:
-        return error_response(exc)
+        return oauth_error_response(exc)
 
 
 def revocation_response(request: HttpRequest) -> HttpResponse:
@@ -141,7 +141,7 @@ def revocation_response(request: HttpRequest) -> HttpResponse:
         params = _params(request)
         return _dispatch(request, server.revocation_endpoint().create_revocation_response, params)
     except errors.OAuth2Error as exc:
-        return error_response(exc)
+        return oauth_error_response(exc)
 
 
 def introspection_response(request: HttpRequest) -> HttpResponse:
@@ -152,12 +152,12 @@ def introspection_response(request: HttpRequest) -> HttpResponse:
             request, server.introspection_endpoint().create_introspect_response, params
         )
     except errors.OAuth2Error as exc:
-        return error_response(exc)
+        return oauth_error_response(exc)
 
 
 def method_not_allowed() -> HttpResponse:
     """Every protocol endpoint is POST only (RFC 6749 §3.2)."""
-    response = error_response(
+    response = oauth_error_response(
         errors.InvalidRequestError(description="Use POST with a form-encoded body.")
     )
     response.status_code = HTTPStatus.METHOD_NOT_ALLOWED

@@ -28,14 +28,14 @@ class Validator(RequestValidator):  # type: ignore[misc]
 
     # -- client authentication (all token, revocation and introspection requests) -----------
 
-    def _credentials(self, request: Request) -> clients.Credentials | None:
+    def _credentials(self, request: Request) -> clients.ClientCredentials | None:
         cached = getattr(request, "_gqlauth_credentials", _UNSET)
         if cached is _UNSET:
             try:
                 cached = clients.presented(
                     request.headers, request.client_id, request.client_secret
                 )
-            except clients.MalformedCredentials as exc:
+            except clients.MalformedCredentialsError as exc:
                 raise errors.InvalidClientError(description=str(exc), request=request) from exc
             request._gqlauth_credentials = cached
         return cached  # type: ignore[return-value]
@@ -58,14 +58,14 @@ class Validator(RequestValidator):  # type: ignore[misc]
         application = self._lookup_once(request, credentials.client_id)
         return application is None or application.is_confidential
 
-    def _authenticate(self, request: Request, *, confidential: bool) -> bool:
+    def _authenticate_presented(self, request: Request, *, confidential: bool) -> bool:
         """Check the presented credentials; on success ``request.client`` is the application."""
         credentials = self._credentials(request)
         if credentials is None:
             return False
         application = self._lookup_once(request, credentials.client_id)
-        # clients.authenticate does the same work when the application is unknown.
-        if not clients.authenticate(credentials, application) or application is None:
+        # clients.verify_credentials does the same work when the application is unknown.
+        if not clients.verify_credentials(credentials, application) or application is None:
             return False
         if confidential and not application.is_confidential:
             return False
@@ -75,13 +75,13 @@ class Validator(RequestValidator):  # type: ignore[misc]
 
     def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
         """All flows, confidential clients (RFC 6749 §3.2.1): Basic or body credentials."""
-        return self._authenticate(request, confidential=True)
+        return self._authenticate_presented(request, confidential=True)
 
     def authenticate_client_id(
         self, client_id: str, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
         """Password and refresh grants, revocation, introspection: public clients by id alone."""
-        return self._authenticate(request, confidential=False)
+        return self._authenticate_presented(request, confidential=False)
 
     def validate_grant_type(
         self,
@@ -190,7 +190,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
     ) -> None:
         """All grants: store digests of the new tokens; rotation revokes the presented one.
 
-        Raises :class:`gqlauth.tokens.RefreshTokenReused` when a concurrent request rotated the
+        Raises :class:`gqlauth.tokens.RefreshTokenReusedError` when a concurrent request rotated the
         same refresh token first; the view answers ``invalid_grant`` and revokes the family.
         """
         previous: RefreshToken | None = getattr(request, "refresh_token_instance", None)

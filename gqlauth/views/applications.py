@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from gqlauth import digests
 from gqlauth.csp import csp_protect
-from gqlauth.forms import ApplicationForm
+from gqlauth.forms import DeveloperApplicationForm
 from gqlauth.models import AccessToken, Application, GrantType, RefreshToken
 
 # Session key: submission values already used -> application pk (no secrets in the session).
@@ -150,7 +150,7 @@ def application_register(request: HttpRequest) -> HttpResponse:
         repeated = _already_submitted(request)
         if repeated is not None:
             return repeated
-        form = ApplicationForm(request.POST)
+        form = DeveloperApplicationForm(request.POST)
         if form.is_valid():
             with transaction.atomic():
                 app = form.save(commit=False)
@@ -163,7 +163,7 @@ def application_register(request: HttpRequest) -> HttpResponse:
             return redirect("oauth2_provider:detail", pk=app.pk)
         submission = request.POST.get("submission") or _new_submission()
     else:
-        form = ApplicationForm()
+        form = DeveloperApplicationForm()
         submission = _new_submission()
     return render(
         request, "gqlauth/applications/form.html", {"form": form, "submission": submission}
@@ -193,7 +193,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         repeated = _already_submitted(request)
         if repeated is not None:
             return repeated
-        form = ApplicationForm(request.POST, instance=app)
+        form = DeveloperApplicationForm(request.POST, instance=app)
         if form.is_valid():
             app = form.save()
             messages.success(request, f"Saved application “{app.name}”.")
@@ -203,7 +203,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("oauth2_provider:detail", pk=app.pk)
         submission = request.POST.get("submission") or _new_submission()
     else:
-        form = ApplicationForm(instance=app)
+        form = DeveloperApplicationForm(instance=app)
         submission = _new_submission()
     return render(
         request,

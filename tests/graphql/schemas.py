@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from gqlauth.graphql.context import Credentials, GraphQLContext
+from gqlauth.graphql.context import BearerCredentials, GraphQLContext
 from gqlauth.models import AccessToken
 
 
@@ -15,7 +15,7 @@ def context(*scopes: str, token: bool = True) -> GraphQLContext:
     """A context as the view builds it: a client token with ``scopes``, or none at all."""
     credentials = None
     if token:
-        credentials = Credentials.from_token(AccessToken(scope=" ".join(scopes)))
+        credentials = BearerCredentials.from_token(AccessToken(scope=" ".join(scopes)))
     return GraphQLContext(
         request=RequestFactory().post("/graphql/"), response=HttpResponse(), credentials=credentials
     )

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import strawberry
 
-from gqlauth.graphql.errors import Forbidden, Unauthenticated
+from gqlauth.graphql.errors import ForbiddenError, UnauthenticatedError
 from gqlauth.graphql.permissions import (
     RequiresScope,
     ScopeConfigurationError,
@@ -320,7 +320,12 @@ def test_async_fields_are_checked_too():
 
 
 def test_error_classes_carry_the_documented_messages_and_codes():
-    assert Unauthenticated().extensions == {"code": "UNAUTHENTICATED"}
-    assert Unauthenticated().message == "Authentication credentials were not provided."
-    assert Forbidden(["groups"]).extensions == {"code": "FORBIDDEN", "requiredScopes": ["groups"]}
-    assert Forbidden(["groups"]).message == "You do not have permission to perform this action."
+    assert UnauthenticatedError().extensions == {"code": "UNAUTHENTICATED"}
+    assert UnauthenticatedError().message == "Authentication credentials were not provided."
+    assert ForbiddenError(["groups"]).extensions == {
+        "code": "FORBIDDEN",
+        "requiredScopes": ["groups"],
+    }
+    assert (
+        ForbiddenError(["groups"]).message == "You do not have permission to perform this action."
+    )

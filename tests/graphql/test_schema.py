@@ -10,7 +10,7 @@ from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
-from gqlauth.graphql.errors import BadUserInput
+from gqlauth.graphql.errors import BadUserInputError
 from gqlauth.graphql.hardening import HardeningRules
 from gqlauth.graphql.permissions import public, requires_scope
 from gqlauth.graphql.schema import DEFAULT_EXTENSIONS, Schema
@@ -27,7 +27,7 @@ class Query:
     @public()
     @strawberry.field
     def bad_input(self) -> str | None:
-        raise BadUserInput("name", "name is too long.")
+        raise BadUserInputError("name", "name is too long.")
 
     @requires_scope("groups")
     @strawberry.field

@@ -1,9 +1,9 @@
 """``manage.py createapplication CLIENT_TYPE GRANT_TYPE [options]``: register an OAuth2 client.
 
 Arguments follow django-oauth-toolkit's command, so its documentation applies. The registration
-rules are those of the admin (:class:`gqlauth.registration.ApplicationForm`). On success it prints
-the client_id and, for a confidential client, the client_secret (shown this once; only its digest
-is stored). Any bad input raises :class:`CommandError` (exit status 1) and writes nothing.
+rules are those of the admin (:class:`gqlauth.registration.ApplicationRegistrationForm`). On success
+it prints the client_id and, for a confidential client, the client_secret (shown this once; only its
+digest is stored). Any bad input raises :class:`CommandError` (exit status 1) and writes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.db import transaction
 
 from gqlauth import digests
 from gqlauth.models import ClientType, GrantType
-from gqlauth.registration import ApplicationForm
+from gqlauth.registration import ApplicationRegistrationForm
 
 # Accepted spellings: the wire value and django-oauth-toolkit's hyphenated one.
 GRANT_SPELLINGS = {
@@ -98,7 +98,7 @@ class Command(BaseCommand):
         grant_types = parse_grant_types(str(options["authorization_grant_type"]))
         owner = resolve_user(str(options["user"])) if options["user"] else None
 
-        form = ApplicationForm(
+        form = ApplicationRegistrationForm(
             data={
                 "name": options["name"],
                 "client_id": options["client_id"] or digests.new_client_id(),
@@ -146,7 +146,7 @@ _OPTION_OF_FIELD = {
 }
 
 
-def _describe_errors(form: ApplicationForm) -> str:
+def _describe_errors(form: ApplicationRegistrationForm) -> str:
     lines: list[str] = []
     for field, errors in form.errors.items():
         label = _OPTION_OF_FIELD.get(field, field)

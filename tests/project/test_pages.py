@@ -1,16 +1,13 @@
-"""Home page, sign-in pages and the Content-Security-Policy they are sent with."""
+"""The tutorial site's home page and sign-in pages, and the Content-Security-Policy they get."""
 
 from __future__ import annotations
 
 from http import HTTPStatus
 
-import pytest
-from django.http import HttpResponse, JsonResponse
-from django.test import RequestFactory
 from django.urls import reverse
 
 from gqlauth.csp import HEADER as CSP
-from gqlauth.csp import POLICY, ContentSecurityPolicyMiddleware, csp_protect
+from gqlauth.csp import POLICY
 from tests.conftest import PASSWORD
 
 
@@ -88,31 +85,3 @@ def test_admin_links_to_the_home_page(admin_client):
     assert response.status_code == HTTPStatus.OK
     assert 'href="/"' in response.content.decode()  # the admin's "View site" link
     assert response[CSP] == POLICY
-
-
-def test_middleware_leaves_non_html_and_chosen_policies_alone():
-    request = RequestFactory().get("/")
-
-    json = ContentSecurityPolicyMiddleware(lambda r: JsonResponse({}))(request)
-    chosen = HttpResponse()
-    chosen[CSP] = "default-src 'none'"
-    kept = ContentSecurityPolicyMiddleware(lambda r: chosen)(request)
-
-    assert CSP not in json
-    assert kept[CSP] == "default-src 'none'"
-
-
-def test_decorator_sets_the_policy_without_the_middleware():
-    view = csp_protect(lambda request: HttpResponse("ok"))
-
-    assert view(RequestFactory().get("/"))[CSP] == POLICY
-
-
-@pytest.mark.parametrize(
-    "directive",
-    ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"],
-)
-def test_policy_allows_only_this_origin(directive):
-    assert directive in POLICY
-    assert "http" not in POLICY
-    assert "unsafe" not in POLICY

@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.urls import reverse
 
 from gqlauth import digests
 from gqlauth.models import Application, ClientType, GrantType
@@ -102,12 +103,14 @@ def instructions(demo: Demo, base_url: str) -> str:
     password = demo.admin_password or "<admin password>"
     secret = demo.client_secret or "<client secret>"
     basic = f'-u"{demo.application.client_id}:{secret}"'
-    token_url = f"{base_url}/o/token/"
+    token_url = base_url + reverse("oauth2_provider:token")
+    admin_url = base_url + reverse("admin:index")
+    graphql_url = base_url + reverse("graphql")
     username = demo.admin.get_username()
     lines = [
         "gqlauth demo",
         "",
-        f"Admin user (sign in at {base_url}/admin/; also the user in the commands below):",
+        f"Admin user (sign in at {admin_url}; also the user in the commands below):",
         f"  username: {username}",
         f"  password: {demo.admin_password or '(unchanged; not known to this command)'}",
         "",
@@ -136,7 +139,7 @@ def instructions(demo: Demo, base_url: str) -> str:
         "",
         "Query the GraphQL API (paste access_token from an answer):",
         '  curl -H "Authorization: Bearer <access_token>" -H "Content-Type: application/json" '
-        f'-d \'{{"query":"{{ users {{ username }} }}"}}\' {base_url}/graphql/',
+        f'-d \'{{"query":"{{ users {{ username }} }}"}}\' {graphql_url}',
     ]
     return "\n".join(lines)
 

@@ -13,8 +13,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
-from gqlauth.management.commands import bootstrapdemo
 from gqlauth.models import Application
+from project.management.commands import bootstrapdemo
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The home page: what this server is and where to go next."""
+"""The tutorial site's home page: what this server is and where to go next."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from gqlauth.conf import oauth2_settings
 from gqlauth.csp import csp_protect
 from gqlauth.graphql.conf import graphql_settings
 
-GRAPHQL_PATH = "/graphql/"
-
 
 @csp_protect
 @require_safe
@@ -20,8 +18,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """``/``: links to GraphiQL, application management and the admin, and the scopes."""
     context = {
         "scopes": oauth2_settings().scopes,
-        "graphql_url": GRAPHQL_PATH,
+        "graphql_url": reverse("graphql"),
         "graphiql": graphql_settings().graphiql,
         "token_url": request.build_absolute_uri(reverse("oauth2_provider:token")),
     }
-    return render(request, "gqlauth/home.html", context)
+    return render(request, "project/home.html", context)
