@@ -27,7 +27,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
-from gqlauth import digests, tokens
+from gqlauth import tokens
 from gqlauth.models import AccessToken, Application, ClientType, GrantType, RefreshToken
 from gqlauth.registration import ApplicationRegistrationForm
 
@@ -72,7 +72,7 @@ class ApplicationAdmin(_ApplicationAdminBase):
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     readonly_fields = ("client_secret_status", "created", "updated")
-    actions = ["rotate_client_secret"]
+    actions = ["rotate_client_secret", "revoke_tokens"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Application | None = None) -> Any:
         if obj is None:
@@ -196,12 +196,24 @@ class ApplicationAdmin(_ApplicationAdminBase):
         issued: list[tuple[Application, str]] = []
         with transaction.atomic():
             for app in confidential:
-                secret = digests.new_client_secret()
-                app.set_client_secret(secret)
-                app.save(update_fields=["client_secret_digest", "updated"])
+                secret = app.rotate_secret()
                 self.log_change(request, app, [{"changed": {"fields": ["client secret"]}}])
                 issued.append((app, secret))
         return self.render_secrets(request, issued, title="Client secrets rotated")
+
+    @admin.action(description="Revoke every token of selected applications", permissions=["change"])
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        """End every access and refresh token the selected applications hold (one transaction)."""
+        with transaction.atomic():
+            apps = list(queryset.order_by("pk"))
+            deleted = sum(tokens.revoke_application_tokens(app) for app in apps)
+            for app in apps:
+                self.log_change(request, app, [{"changed": {"fields": ["tokens revoked"]}}])
+        self.message_user(
+            request,
+            f"Revoked every token of {len(apps)} application(s) ({deleted} access token(s)).",
+            messages.SUCCESS,
+        )
 
 
 class _TokenAdmin(_AnyModelAdmin):

@@ -7,7 +7,7 @@ the token joined with its user and application.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -22,11 +22,13 @@ from gqlauth.models import AccessToken
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from gqlauth.models import UserModel
+
 # RFC 6750 §2.1 b64token.
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
-def authenticate_bearer(request: HttpRequest) -> tuple[Any, AccessToken] | None:
+def authenticate_bearer(request: HttpRequest) -> tuple[UserModel | None, AccessToken] | None:
     """Return ``(user, access_token)`` for the request's bearer token, or None without a header.
 
     ``user`` is None for client_credentials tokens. Raises a subclass of

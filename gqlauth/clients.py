@@ -30,7 +30,6 @@ class ClientCredentials:
 
     client_id: str
     secret: str | None
-    via_basic: bool
 
 
 def parse_basic(header: str) -> tuple[str, str]:
@@ -64,9 +63,9 @@ def presented(
         if client_id is not None and client_id != basic_id:
             raise MalformedCredentialsError("client_id does not match the Basic credentials.")
         # "client_id:" with an empty password is how many libraries send a public client's id.
-        return ClientCredentials(basic_id, basic_secret or None, via_basic=True)
+        return ClientCredentials(basic_id, basic_secret or None)
     if client_id:
-        return ClientCredentials(client_id, client_secret, via_basic=False)
+        return ClientCredentials(client_id, client_secret)
     return None
 
 

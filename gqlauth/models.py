@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,15 @@ from django.utils import timezone
 
 from gqlauth import digests
 from gqlauth.conf import oauth2_settings
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from django.contrib.auth.models import User
+
+    # The configured AUTH_USER_MODEL as django-stubs resolves it from the settings it checks
+    # with: what ``token.user`` is to the type checker.
+    UserModel: TypeAlias = User
 
 
 class ClientType(models.TextChoices):
@@ -126,6 +136,16 @@ class Application(models.Model):
     def set_client_secret(self, secret: str) -> None:
         """Store the digest of ``secret``; the caller shows the secret once and forgets it."""
         self.client_secret_digest = digests.digest(secret, purpose="client-secret")
+
+    def rotate_secret(self) -> str:
+        """Give this confidential client a new generated secret, saved at once; returns it.
+
+        The old secret stops working immediately. The caller shows the returned value once.
+        """
+        secret = digests.new_client_secret()
+        self.set_client_secret(secret)
+        self.save(update_fields=["client_secret_digest", "updated"])
+        return secret
 
     def check_client_secret(self, secret: str) -> bool:
         """Constant-time check of a presented secret (False for clients without a secret)."""
@@ -238,9 +258,15 @@ class RefreshToken(IssuedToken):
     def __str__(self) -> str:
         return f"refresh token #{self.pk}"
 
+    @property
+    def expires(self) -> datetime | None:
+        """When this token expires (REFRESH_TOKEN_EXPIRE_SECONDS after issue), or None: never."""
+        seconds = oauth2_settings().refresh_token_expire_seconds
+        return None if seconds is None else self.created + timedelta(seconds=seconds)
+
     def is_expired(self, now: datetime | None = None) -> bool:
-        cutoff = refresh_cutoff(now)
-        return cutoff is not None and self.created <= cutoff
+        expires = self.expires
+        return expires is not None and expires <= (now or timezone.now())
 
 
 def revoke_family(family: uuid.UUID | str, now: datetime | None = None) -> None:

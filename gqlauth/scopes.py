@@ -30,8 +30,3 @@ def may_request(application: Application, requested: Iterable[str]) -> bool:
     requested = list(requested)
     allowed = set(allowed_for(application))
     return bool(requested) and all(scope in allowed for scope in requested)
-
-
-def within(requested: Iterable[str], original: Iterable[str]) -> bool:
-    """True when ``requested`` narrows or equals ``original`` (RFC 6749 §6: never widen)."""
-    return set(requested) <= set(original)

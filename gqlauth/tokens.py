@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,13 +17,32 @@ from gqlauth import digests
 from gqlauth.conf import oauth2_settings
 from gqlauth.models import AccessToken, Application, RefreshToken, revoke_family
 
+if TYPE_CHECKING:
+    from gqlauth.models import UserModel
+
 
 class RefreshTokenReusedError(Exception):
-    """A rotated (revoked) refresh token was presented again; its family must be revoked."""
+    """A revoked refresh token was presented again: a replay (RFC 9700 §4.14.2).
+
+    Raised where a replay is found (the grant's token check, or a lost rotation race) and handled
+    in one place, :func:`on_replay`, by whoever answers the token request.
+    """
 
     def __init__(self, family: uuid.UUID) -> None:
         super().__init__(f"refresh token family {family} reused")
         self.family = family
+
+
+def on_replay(error: RefreshTokenReusedError) -> bool:
+    """The one answer to a replayed refresh token: revoke its family when reuse protection is on.
+
+    Returns whether the family was revoked. With ``REFRESH_TOKEN_REUSE_PROTECTION`` off the replay
+    is only refused (by the caller), and the family's live token keeps working.
+    """
+    if not oauth2_settings().refresh_token_reuse_protection:
+        return False
+    revoke_family(error.family)
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +55,29 @@ class IssuedTokens:
     refresh: RefreshToken | None
 
 
+def _new_access_row(
+    *,
+    application: Application,
+    user: UserModel | None,
+    scopes: list[str],
+    access_token: str,
+    expires_in: int,
+    now: datetime,
+) -> AccessToken:
+    """Insert the one row an access token leaves: its digest, owner, scopes and expiry."""
+    return AccessToken.objects.create(
+        digest=digests.digest(access_token, purpose="access"),
+        user=user,
+        application=application,
+        scope=" ".join(scopes),
+        expires=now + timedelta(seconds=expires_in),
+    )
+
+
 def store(
     *,
     application: Application,
-    user: Any,
+    user: UserModel | None,
     scopes: list[str],
     access_token: str,
     refresh_token: str | None,
@@ -64,12 +102,13 @@ def store(
                 raise RefreshTokenReusedError(family)
             if rotated_from.access_token_id is not None:
                 AccessToken.objects.filter(pk=rotated_from.access_token_id).delete()
-        access = AccessToken.objects.create(
-            digest=digests.digest(access_token, purpose="access"),
-            user=user,
+        access = _new_access_row(
             application=application,
-            scope=" ".join(scopes),
-            expires=now + timedelta(seconds=expires_in),
+            user=user,
+            scopes=scopes,
+            access_token=access_token,
+            expires_in=expires_in,
+            now=now,
         )
         refresh = None
         if refresh_token is not None:
@@ -92,12 +131,13 @@ def reissue_access(
     """Refresh without rotation: a new access token replaces the refresh token's old one."""
     with transaction.atomic():
         old_access_id = refresh.access_token_id
-        access = AccessToken.objects.create(
-            digest=digests.digest(access_token, purpose="access"),
-            user=refresh.user,
+        access = _new_access_row(
             application=refresh.application,
-            scope=" ".join(scopes),
-            expires=timezone.now() + timedelta(seconds=expires_in),
+            user=refresh.user,
+            scopes=scopes,
+            access_token=access_token,
+            expires_in=expires_in,
+            now=timezone.now(),
         )
         RefreshToken.objects.filter(pk=refresh.pk).update(access_token=access)
         if old_access_id is not None:
@@ -107,7 +147,7 @@ def reissue_access(
 
 def issue(
     application: Application,
-    user: Any,
+    user: UserModel | None,
     scopes: list[str],
     *,
     with_refresh: bool = True,
@@ -136,3 +176,15 @@ def revoke_access_token(token: AccessToken) -> None:
 def revoke_refresh_token(token: RefreshToken) -> None:
     """Revoke a refresh token, its family and their access tokens (RFC 7009 §2.1)."""
     revoke_family(token.family)
+
+
+def revoke_application_tokens(application: Application) -> int:
+    """End every token of ``application``: delete its access tokens, revoke its refresh tokens.
+
+    Revoked refresh rows stay so a replay is still recognised. Returns how many access tokens
+    were deleted. Used by the developer pages and the admin alike.
+    """
+    with transaction.atomic():
+        deleted, _ = AccessToken.objects.filter(application=application).delete()
+        RefreshToken.objects.filter(application=application).revoke()
+    return deleted

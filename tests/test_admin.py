@@ -370,3 +370,28 @@ def test_application_changelist_links_to_developer_pages(admin_client):
     html = response.content.decode()
     assert '<a href="/o/applications/">Developer application pages</a>' in html
     assert '<a href="/graphql/">GraphiQL</a>' in html
+
+
+def test_revoke_tokens_action_ends_every_token_of_the_selected_applications(
+    admin_client, make_application, make_tokens
+):
+    target = make_application().app
+    other = make_application().app
+    first = make_tokens(application=target)
+    second = make_tokens(application=target)
+    kept = make_tokens(application=other)
+
+    response = admin_client.post(
+        reverse("admin:gqlauth_application_changelist"),
+        {"action": "revoke_tokens", "_selected_action": [str(target.pk)]},
+        follow=True,
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert "Revoked every token of 1 application(s) (2 access token(s))." in (
+        response.content.decode()
+    )
+    assert list(AccessToken.objects.all()) == [kept.access]
+    for issued in (first, second):
+        assert RefreshToken.objects.get(pk=issued.refresh.pk).revoked_at is not None
+    assert RefreshToken.objects.get(pk=kept.refresh.pk).revoked_at is None

@@ -16,7 +16,7 @@ from strawberry.django.context import StrawberryDjangoContext
 if TYPE_CHECKING:
     from strawberry.types import Info
 
-    from gqlauth.models import AccessToken
+    from gqlauth.models import AccessToken, UserModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,7 @@ class BearerCredentials:
     """A validated bearer token and what it grants; ``user`` is None for client tokens."""
 
     token: AccessToken
-    user: Any
+    user: UserModel | None
     scopes: frozenset[str]
 
     @classmethod

@@ -17,7 +17,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from oauthlib.oauth2.rfc6749 import errors
 
-from gqlauth.models import revoke_family
+from gqlauth import tokens
 from gqlauth.oauth import server
 from gqlauth.tokens import RefreshTokenReusedError
 
@@ -124,12 +124,13 @@ def token_response(request: HttpRequest) -> HttpResponse:
         try:
             return _dispatch(request, server.token_endpoint().create_token_response, params)
         except RefreshTokenReusedError as exc:
-            # Another request rotated this refresh token first: a replay (RFC 9700 §4.14.2).
-            # The rotation itself is one compare-and-set transaction (tokens.store), so no lock
-            # is held while the client and the token are being checked.
-            revoke_family(exc.family)
+            # A revoked refresh token was presented, or another request rotated it first: a
+            # replay (RFC 9700 §4.14.2). Rotation is one compare-and-set transaction
+            # (tokens.store), so no lock is held while the client and the token are checked.
+            revoked = tokens.on_replay(exc)
             raise errors.InvalidGrantError(
-                description="The refresh token was already used; its tokens are revoked."
+                description="The refresh token was already used"
+                + ("; its tokens are revoked." if revoked else ".")
             ) from exc
     except errors.OAuth2Error as exc:
         return oauth_error_response(exc)

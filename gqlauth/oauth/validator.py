@@ -18,7 +18,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from gqlauth import clients, scopes, tokens
 from gqlauth.conf import oauth2_settings
-from gqlauth.models import AccessToken, Application, GrantType, RefreshToken, revoke_family
+from gqlauth.models import AccessToken, Application, GrantType, RefreshToken
 
 _UNSET = object()
 
@@ -145,16 +145,14 @@ class Validator(RequestValidator):  # type: ignore[misc]
     ) -> bool:
         """Refresh grant: a live refresh token of this client whose user is still active.
 
-        A revoked token presented again is a replay of a rotated token: with
-        REFRESH_TOKEN_REUSE_PROTECTION its whole family is revoked.
+        Raises :class:`gqlauth.tokens.RefreshTokenReusedError` for a revoked token of this client:
+        a replay, answered in one place (:func:`gqlauth.oauth.http.token_response`).
         """
         row = RefreshToken.objects.lookup(refresh_token).select_related("user").first()
         if row is None or row.application_id != client.pk:
             return False
         if row.revoked_at is not None:
-            if oauth2_settings().refresh_token_reuse_protection:
-                revoke_family(row.family)
-            return False
+            raise tokens.RefreshTokenReusedError(row.family)
         if row.is_expired() or (row.user is not None and not row.user.is_active):
             return False
         request.refresh_token_instance = row
@@ -191,7 +189,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
         """All grants: store digests of the new tokens; rotation revokes the presented one.
 
         Raises :class:`gqlauth.tokens.RefreshTokenReusedError` when a concurrent request rotated the
-        same refresh token first; the view answers ``invalid_grant`` and revokes the family.
+        same refresh token first: a replay like any other.
         """
         previous: RefreshToken | None = getattr(request, "refresh_token_instance", None)
         new_refresh = token.get("refresh_token")
@@ -248,27 +246,17 @@ class Validator(RequestValidator):  # type: ignore[misc]
         )
         if not may_see:
             return None
-        expires: int | None
-        if isinstance(row, AccessToken):
-            if row.is_expired():
-                return None
-            expires = int(row.expires.timestamp())
-            token_type = "Bearer"
-        else:
-            if row.revoked_at is not None or row.is_expired():
-                return None
-            seconds = oauth2_settings().refresh_token_expire_seconds
-            expires = None if seconds is None else int(row.created.timestamp()) + seconds
-            token_type = "refresh_token"
+        if row.is_expired() or (isinstance(row, RefreshToken) and row.revoked_at is not None):
+            return None
+        token_type = "Bearer" if isinstance(row, AccessToken) else "refresh_token"
         claims: dict[str, Any] = {
             "scope": row.scope,
             "client_id": row.application.client_id,
             "username": row.user.get_username() if row.user is not None else None,
             "iat": int(row.created.timestamp()),
+            "exp": None if row.expires is None else int(row.expires.timestamp()),
             "token_type": token_type,
         }
-        if expires is not None:
-            claims["exp"] = expires
         return {k: v for k, v in claims.items() if v is not None}
 
     def _find_any(self, token: str, hint: str | None) -> AccessToken | RefreshToken | None:

@@ -13,7 +13,8 @@ redirects to the application's page, where the secret is no longer shown.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,10 +26,12 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from gqlauth import digests
+from gqlauth import tokens
 from gqlauth.csp import csp_protect
 from gqlauth.forms import DeveloperApplicationForm
-from gqlauth.models import AccessToken, Application, GrantType, RefreshToken
+from gqlauth.models import AccessToken, Application, GrantType
+
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 
 # Session key: submission values already used -> application pk (no secrets in the session).
 _SUBMITTED = "gqlauth.applications.submitted"
@@ -133,46 +136,61 @@ def _usage(request: HttpRequest, app: Application, secret: str | None = None) ->
     return {"commands": commands, "token_url": token_url}
 
 
-@login_required
-@csp_protect
-@never_cache
+def developer_page(*methods: str) -> Callable[[_View], _View]:
+    """The stack every page here wears: sign-in, the strict CSP, no caching, allowed methods."""
+
+    def decorate(view: _View) -> _View:
+        return login_required(csp_protect(never_cache(require_http_methods(list(methods))(view))))
+
+    return decorate
+
+
+def _form_page(
+    request: HttpRequest, app: Application | None, *, saved: str, secret_event: str
+) -> HttpResponse:
+    """Register (``app`` None) or edit: the one save-and-show path of the application form.
+
+    A valid POST saves the form; a newly generated secret is shown once, otherwise the
+    application's page follows. ``saved`` and ``secret_event`` word the message and the page.
+    """
+    if request.method == "POST":
+        repeated = _already_submitted(request)
+        if repeated is not None:
+            return repeated
+        form = DeveloperApplicationForm(request.POST, instance=app)
+        if form.is_valid():
+            with transaction.atomic():
+                saved_app = form.save(commit=False)
+                if app is None:
+                    saved_app.user_id = _user_id(request)
+                saved_app.save()
+            _remember_submission(request, saved_app)
+            messages.success(request, f"{saved} application “{saved_app.name}”.")
+            if form.issued_secret:
+                return _show_secret(request, saved_app, form.issued_secret, event=secret_event)
+            return redirect("oauth2_provider:detail", pk=saved_app.pk)
+        submission = request.POST.get("submission") or _new_submission()
+    else:
+        form = DeveloperApplicationForm(instance=app)
+        submission = _new_submission()
+    context: dict[str, Any] = {"form": form, "submission": submission}
+    if app is not None:
+        context["application"] = app
+    return render(request, "gqlauth/applications/form.html", context)
+
+
+@developer_page("GET", "HEAD")
 def application_list(request: HttpRequest) -> HttpResponse:
     applications = Application.objects.filter(user_id=_user_id(request)).order_by("name", "pk")
     return render(request, "gqlauth/applications/list.html", {"applications": applications})
 
 
-@login_required
-@csp_protect
-@never_cache
-@require_http_methods(["GET", "POST"])
+@developer_page("GET", "POST")
 def application_register(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        repeated = _already_submitted(request)
-        if repeated is not None:
-            return repeated
-        form = DeveloperApplicationForm(request.POST)
-        if form.is_valid():
-            with transaction.atomic():
-                app = form.save(commit=False)
-                app.user_id = _user_id(request)
-                app.save()
-            _remember_submission(request, app)
-            messages.success(request, f"Registered application “{app.name}”.")
-            if form.issued_secret:
-                return _show_secret(request, app, form.issued_secret, event="registered")
-            return redirect("oauth2_provider:detail", pk=app.pk)
-        submission = request.POST.get("submission") or _new_submission()
-    else:
-        form = DeveloperApplicationForm()
-        submission = _new_submission()
-    return render(
-        request, "gqlauth/applications/form.html", {"form": form, "submission": submission}
-    )
+    return _form_page(request, None, saved="Registered", secret_event="registered")
 
 
-@login_required
-@csp_protect
-@never_cache
+@developer_page("GET", "HEAD")
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = owned(request, pk)
     context = {
@@ -183,39 +201,12 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "gqlauth/applications/detail.html", context)
 
 
-@login_required
-@csp_protect
-@never_cache
-@require_http_methods(["GET", "POST"])
+@developer_page("GET", "POST")
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    app = owned(request, pk)
-    if request.method == "POST":
-        repeated = _already_submitted(request)
-        if repeated is not None:
-            return repeated
-        form = DeveloperApplicationForm(request.POST, instance=app)
-        if form.is_valid():
-            app = form.save()
-            messages.success(request, f"Saved application “{app.name}”.")
-            if form.issued_secret:
-                _remember_submission(request, app)
-                return _show_secret(request, app, form.issued_secret, event="made confidential")
-            return redirect("oauth2_provider:detail", pk=app.pk)
-        submission = request.POST.get("submission") or _new_submission()
-    else:
-        form = DeveloperApplicationForm(instance=app)
-        submission = _new_submission()
-    return render(
-        request,
-        "gqlauth/applications/form.html",
-        {"form": form, "application": app, "submission": submission},
-    )
+    return _form_page(request, owned(request, pk), saved="Saved", secret_event="made confidential")
 
 
-@login_required
-@csp_protect
-@never_cache
-@require_http_methods(["GET", "POST"])
+@developer_page("GET", "POST")
 def application_rotate(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Replace the client secret; the old one stops working at once.
 
@@ -230,13 +221,10 @@ def application_rotate(request: HttpRequest, pk: int) -> HttpResponseBase:
         repeated = _already_submitted(request)
         if repeated is not None:
             return repeated
-        secret = digests.new_client_secret()
         with transaction.atomic():
-            app.set_client_secret(secret)
-            app.save(update_fields=["client_secret_digest", "updated"])
+            secret = app.rotate_secret()
             if request.POST.get("revoke_tokens"):
-                AccessToken.objects.filter(application=app).delete()
-                RefreshToken.objects.filter(application=app).revoke()
+                tokens.revoke_application_tokens(app)
         _remember_submission(request, app)
         messages.success(request, f"Rotated the client secret of “{app.name}”.")
         return _show_secret(request, app, secret, event="rotated")
@@ -247,22 +235,19 @@ def application_rotate(request: HttpRequest, pk: int) -> HttpResponseBase:
     )
 
 
-@login_required
-@csp_protect
-@never_cache
-@require_http_methods(["GET", "POST"])
+@developer_page("GET", "POST")
 def application_delete(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Delete the application; its access and refresh tokens go with it (cascade)."""
     app = owned(request, pk)
     if request.method == "POST":
         name = app.name
         with transaction.atomic():
-            tokens = AccessToken.objects.filter(application=app).count()
+            count = AccessToken.objects.filter(application=app).count()
             app.delete()
         messages.success(
             request,
-            f"Deleted application “{name}” and revoked its {tokens} access "
-            f"token{'' if tokens == 1 else 's'}.",
+            f"Deleted application “{name}” and revoked its {count} access "
+            f"token{'' if count == 1 else 's'}.",
         )
         return redirect("oauth2_provider:list")
     context = {

@@ -56,6 +56,12 @@ def test_switches_must_be_bools_e104(settings, key, value):
     assert graphql_ids() == ["gqlauth.E104"]
 
 
+@pytest.mark.parametrize("value", [None, 1, ["{ users { id } }"]])
+def test_default_query_must_be_a_string_e105(settings, value):
+    settings.GQLAUTH_GRAPHQL = {"GRAPHIQL_DEFAULT_QUERY": value}
+    assert graphql_ids() == ["gqlauth.E105"]
+
+
 def test_max_limit_below_the_default_page_size_warns_w102(settings):
     settings.GQLAUTH_GRAPHQL = {"MAX_LIMIT": 50}
     (message,) = [m for m in checks.run_checks() if m.id == "gqlauth.W102"]

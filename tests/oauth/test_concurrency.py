@@ -31,9 +31,14 @@ def _post(url: str, data: dict[str, str]) -> tuple[int, dict[str, object]]:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("reuse_protection", [True, False])
 def test_one_refresh_token_used_concurrently_succeeds_once(
-    live_server, make_application, make_tokens
+    live_server, settings, make_application, make_tokens, reuse_protection
 ):
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER,
+        "REFRESH_TOKEN_REUSE_PROTECTION": reuse_protection,
+    }
     client = make_application()
     issued = make_tokens(application=client.app)
     data = {
@@ -61,8 +66,9 @@ def test_one_refresh_token_used_concurrently_succeeds_once(
     statuses = sorted(status for status, _ in results)
     assert statuses == [HTTPStatus.OK] + [HTTPStatus.BAD_REQUEST] * (THREADS - 1)
     assert all(body["error"] == "invalid_grant" for status, body in results if status != 200)
-    # The losers are replays of a rotated token: the whole family is revoked, so there is
-    # never a second live family (and here not even the winner's).
+    # The losers are replays of a rotated token: with reuse protection the whole family is
+    # revoked (the winner's new pair too); without it the winner's pair is the one live token.
     family = issued.refresh.family
     assert RefreshToken.objects.filter(family=family).count() == 2
-    assert not RefreshToken.objects.filter(family=family, revoked_at__isnull=True).exists()
+    live = RefreshToken.objects.filter(family=family, revoked_at__isnull=True).count()
+    assert live == (0 if reuse_protection else 1)

@@ -51,7 +51,10 @@ def test_reuse_revokes_whole_family(client, first, refresh_grant):
     third = refresh_grant(client, second["refresh_token"]).json()
     replay = refresh_grant(client, first["refresh_token"])
     assert replay.status_code == HTTPStatus.BAD_REQUEST
-    assert replay.json()["error"] == "invalid_grant"
+    assert replay.json() == {
+        "error": "invalid_grant",
+        "error_description": "The refresh token was already used; its tokens are revoked.",
+    }
     family = RefreshToken.objects.lookup(first["refresh_token"]).get().family
     assert not RefreshToken.objects.filter(family=family, revoked_at__isnull=True).exists()
     assert not AccessToken.objects.lookup(third["access_token"]).exists()
@@ -65,7 +68,15 @@ def test_reuse_protection_off_keeps_family(settings, client, first, refresh_gran
         "REFRESH_TOKEN_REUSE_PROTECTION": False,
     }
     second = refresh_grant(client, first["refresh_token"]).json()
-    assert refresh_grant(client, first["refresh_token"]).status_code == HTTPStatus.BAD_REQUEST
+    replay = refresh_grant(client, first["refresh_token"])
+    assert replay.status_code == HTTPStatus.BAD_REQUEST
+    assert replay.json() == {
+        "error": "invalid_grant",
+        "error_description": "The refresh token was already used.",
+    }
+    family = RefreshToken.objects.lookup(second["refresh_token"]).get().family
+    assert RefreshToken.objects.filter(family=family, revoked_at__isnull=True).count() == 1
+    assert AccessToken.objects.lookup(second["access_token"]).exists()
     assert refresh_grant(client, second["refresh_token"]).status_code == HTTPStatus.OK
 
 

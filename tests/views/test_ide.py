@@ -54,3 +54,18 @@ def test_graphiql_can_be_turned_off(client, settings):
     settings.GQLAUTH_GRAPHQL = {"GRAPHIQL": False}
 
     assert get_ide(client).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_default_query_is_a_setting(client, settings):
+    settings.GQLAUTH_GRAPHQL = {"GRAPHIQL_DEFAULT_QUERY": "{ me { id } }"}
+
+    html = get_ide(client).content.decode()
+
+    assert 'data-default-query="{ me { id } }"' in html
+
+
+def test_the_app_default_query_names_no_project_field():
+    from gqlauth.graphql.conf import DEFAULTS
+
+    assert "{\n  __typename\n}" in DEFAULTS["GRAPHIQL_DEFAULT_QUERY"]
+    assert "users" not in DEFAULTS["GRAPHIQL_DEFAULT_QUERY"]
