@@ -7,7 +7,9 @@ here, at ``manage.py check`` / start-up time.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from gqlauth.conf import ALL_SCOPES, oauth2_settings
@@ -25,6 +27,41 @@ def _scopes_ok(scopes: Any) -> bool:
             for k, v in scopes.items()
         )
     )
+
+
+def _issuer_messages(issuer: Any) -> list[CheckMessage]:
+    """ISSUER (RFC 8414 §2): an https URL without query or fragment; required with DEBUG off.
+
+    A Host header must never choose the issuer, so only DEBUG may derive it from the request.
+    """
+    if issuer is None:
+        if settings.DEBUG:
+            return []
+        return [
+            Error(
+                "ISSUER must be set when DEBUG is off (RFC 8414: the issuer identifies this "
+                "server in metadata and in every authorization response).",
+                hint='e.g. OAUTH2_PROVIDER["ISSUER"] = "https://auth.example.com"',
+                id="gqlauth.E011",
+            )
+        ]
+    parts = urlsplit(issuer) if isinstance(issuer, str) else None
+    loopback = parts is not None and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if (
+        parts is None
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or not (parts.scheme == "https" or (parts.scheme == "http" and loopback))
+    ):
+        return [
+            Error(
+                "ISSUER must be an https URL without query or fragment (http only for loopback "
+                "hosts).",
+                id="gqlauth.E012",
+            )
+        ]
+    return []
 
 
 @register(Tags.security)
@@ -69,7 +106,11 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
 
     messages += each_key(
         raw,
-        ("ACCESS_TOKEN_EXPIRE_SECONDS", "MIN_CLIENT_SECRET_LENGTH"),
+        (
+            "ACCESS_TOKEN_EXPIRE_SECONDS",
+            "MIN_CLIENT_SECRET_LENGTH",
+            "AUTHORIZATION_CODE_EXPIRE_SECONDS",
+        ),
         is_positive_int,
         "{key} must be a positive integer.",
         check_id="gqlauth.E006",
@@ -83,7 +124,12 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     )
     messages += each_key(
         raw,
-        ("ROTATE_REFRESH_TOKEN", "REFRESH_TOKEN_REUSE_PROTECTION"),
+        (
+            "ROTATE_REFRESH_TOKEN",
+            "REFRESH_TOKEN_REUSE_PROTECTION",
+            "PKCE_REQUIRED",
+            "ALLOW_PLAIN_PKCE",
+        ),
         is_bool,
         "{key} must be True or False.",
         check_id="gqlauth.E008",
@@ -101,6 +147,18 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
         lambda value: value is None or (isinstance(value, str) and len(value) >= 32),
         "{key} must be None or a string of 32+ characters.",
         check_id="gqlauth.E010",
+    )
+
+    messages += _issuer_messages(raw["ISSUER"])
+    messages += each_key(
+        raw,
+        ("REGISTER_APPLICATIONS",),
+        lambda value: (
+            value in ("authenticated", "staff")
+            or (isinstance(value, str) and value.count(".") == 1 and " " not in value)
+        ),
+        '{key} must be "authenticated", "staff" or a permission such as "gqlauth.add_application".',
+        check_id="gqlauth.E013",
     )
 
     if raw["ROTATE_REFRESH_TOKEN"] is False and raw["REFRESH_TOKEN_REUSE_PROTECTION"] is True:

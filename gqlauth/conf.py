@@ -30,6 +30,11 @@ DEFAULTS: dict[str, Any] = {
     "CLIENT_SECRET_GENERATOR_LENGTH": 64,
     "MIN_CLIENT_SECRET_LENGTH": 32,
     "TOKEN_DIGEST_KEY": None,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "PKCE_REQUIRED": True,
+    "ALLOW_PLAIN_PKCE": False,
+    "ISSUER": None,
+    "REGISTER_APPLICATIONS": "authenticated",
 }
 
 
@@ -48,6 +53,11 @@ class OAuth2Settings:
     client_secret_generator_length: int
     min_client_secret_length: int
     token_digest_key: str
+    authorization_code_expire_seconds: int
+    pkce_required: bool
+    allow_plain_pkce: bool
+    issuer: str | None
+    register_applications: str
 
     def resolved_default_scopes(self) -> list[str]:
         """DEFAULT_SCOPES with ``__all__`` expanded to every scope, in SCOPES order."""
@@ -71,6 +81,11 @@ def _parse(raw: dict[str, Any]) -> OAuth2Settings:
         min_client_secret_length=int(raw["MIN_CLIENT_SECRET_LENGTH"]),
         # A dedicated key lets SECRET_KEY rotate without invalidating every stored digest.
         token_digest_key=str(raw["TOKEN_DIGEST_KEY"] or settings.SECRET_KEY),
+        authorization_code_expire_seconds=int(raw["AUTHORIZATION_CODE_EXPIRE_SECONDS"]),
+        pkce_required=bool(raw["PKCE_REQUIRED"]),
+        allow_plain_pkce=bool(raw["ALLOW_PLAIN_PKCE"]),
+        issuer=None if raw["ISSUER"] is None else str(raw["ISSUER"]).rstrip("/"),
+        register_applications=str(raw["REGISTER_APPLICATIONS"]),
     )
 
 

@@ -111,6 +111,9 @@ LOGOUT_REDIRECT_URL = "/"
 # The tutorial's scopes, unchanged (django-oauth-toolkit's setting name and keys).
 OAUTH2_PROVIDER = {
     "SCOPES": {"read": "Read scope", "write": "Write scope", "groups": "Access to your groups"},
+    # RFC 8414 issuer, e.g. https://auth.example.com; with DEBUG on it may be left unset and is
+    # then taken from the request (never with DEBUG off: a Host header must not choose it).
+    "ISSUER": os.environ.get("OAUTH2_ISSUER") or None,
 }
 
 # GraphiQL opens on a query of the tutorial's API.

@@ -39,6 +39,12 @@ def _fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _issuer(settings: Any) -> None:
+    """Tests run with DEBUG off, where the issuer must be configured (gqlauth.E011)."""
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ISSUER": "http://testserver"}
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
     """``make_user(username=None, password=PASSWORD, groups=(), **fields)``."""

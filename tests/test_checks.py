@@ -10,7 +10,7 @@ SCOPES = {"read": "Read scope", "write": "Write scope", "groups": "Access to you
 
 
 def _ids(settings, **overrides):
-    settings.OAUTH2_PROVIDER = {"SCOPES": SCOPES, **overrides}
+    settings.OAUTH2_PROVIDER = {"SCOPES": SCOPES, "ISSUER": "https://auth.example.com", **overrides}
     return [message.id for message in check_oauth2_settings()]
 
 
@@ -48,6 +48,15 @@ def test_not_a_dict(settings):
         ({"TOKEN_DIGEST_KEY": "short"}, ["gqlauth.E010"]),
         ({"ROTATE_REFRESH_TOKEN": False}, ["gqlauth.W002"]),
         ({"ACCESS_TOKEN_EXPIRE_SECOND": 10}, ["gqlauth.W001"]),
+        ({"AUTHORIZATION_CODE_EXPIRE_SECONDS": 0}, ["gqlauth.E006"]),
+        ({"PKCE_REQUIRED": "no"}, ["gqlauth.E008"]),
+        ({"ALLOW_PLAIN_PKCE": None}, ["gqlauth.E008"]),
+        ({"ISSUER": None}, ["gqlauth.E011"]),
+        ({"ISSUER": "http://auth.example.com"}, ["gqlauth.E012"]),
+        ({"ISSUER": "https://auth.example.com/?tenant=1"}, ["gqlauth.E012"]),
+        ({"ISSUER": "auth.example.com"}, ["gqlauth.E012"]),
+        ({"ISSUER": 42}, ["gqlauth.E012"]),
+        ({"REGISTER_APPLICATIONS": "everyone"}, ["gqlauth.E013"]),
     ],
 )
 def test_bad_values(settings, overrides, expected):
@@ -66,6 +75,17 @@ def test_good_optional_values(settings):
         )
         == []
     )
+
+
+@pytest.mark.parametrize("issuer", [None, "http://127.0.0.1:8000", "https://a.example/tenant"])
+def test_issuer_may_be_derived_only_with_debug_and_loopback_may_use_http(settings, issuer):
+    settings.DEBUG = True
+    assert _ids(settings, ISSUER=issuer) == []
+
+
+@pytest.mark.parametrize("who", ["authenticated", "staff", "gqlauth.add_application"])
+def test_who_may_register_applications(settings, who):
+    assert _ids(settings, REGISTER_APPLICATIONS=who) == []
 
 
 def test_registered_with_django(settings):

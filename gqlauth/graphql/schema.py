@@ -1,6 +1,6 @@
 """A strawberry ``Schema`` that fails closed and ships with the endpoint's defaults.
 
-:class:`Schema` differs from ``strawberry.Schema`` in four ways:
+:class:`Schema` differs from ``strawberry.Schema`` in three ways:
 
 - **Fail closed.** Every root Query, Mutation and Subscription field must declare its access with
   one of :mod:`gqlauth.graphql.permissions`' rules; otherwise the build raises
