@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from gqlauth.errors import (
     ExpiredTokenError,
+    InactiveApplicationError,
     InactiveUserError,
     MalformedTokenError,
     UnknownTokenError,
@@ -54,4 +55,6 @@ def authenticate_bearer(request: HttpRequest) -> tuple[UserModel | None, AccessT
         raise ExpiredTokenError("The access token expired.")
     if token.user is not None and not token.user.is_active:
         raise InactiveUserError("The access token's user is inactive.")
+    if not token.application.active:
+        raise InactiveApplicationError("The access token's application is inactive.")
     return token.user, token

@@ -42,3 +42,7 @@ class ExpiredTokenError(InvalidTokenError):
 
 class InactiveUserError(InvalidTokenError):
     """The token's resource owner is no longer active."""
+
+
+class InactiveApplicationError(InvalidTokenError):
+    """The token's application was deactivated: its tokens stop working at once."""

@@ -44,6 +44,17 @@ class GrantType(models.TextChoices):
     REFRESH_TOKEN = "refresh_token", "Refresh token"
 
 
+class ApplicationType(models.TextChoices):
+    """Where the client runs (OpenID Connect Dynamic Registration's ``application_type``).
+
+    A native app (RFC 8252) may redirect to a loopback address on any port (§7.3), because the
+    port is chosen when the app starts; a web app's redirect URIs are compared exactly.
+    """
+
+    WEB = "web", "Web application"
+    NATIVE = "native", "Native (desktop or mobile) application"
+
+
 # Grants whose tokens come with a refresh token, so allowing them implies allowing refresh.
 GRANTS_WITH_REFRESH = frozenset({GrantType.PASSWORD, GrantType.AUTHORIZATION_CODE})
 
@@ -98,7 +109,24 @@ class Application(models.Model):
         blank=True,
         help_text="Space-separated scopes this client may ask for; empty means every scope.",
     )
-    skip_authorization = models.BooleanField(default=False)
+    application_type = models.CharField(
+        max_length=16, choices=ApplicationType.choices, default=ApplicationType.WEB
+    )
+    default_scopes = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="Space-separated scopes granted when a request names none; empty means the "
+        "DEFAULT_SCOPES setting.",
+    )
+    skip_authorization = models.BooleanField(
+        default=False,
+        help_text="Trusted first-party client: users are not asked to consent.",
+    )
+    active = models.BooleanField(
+        default=True,
+        help_text="An inactive application authenticates no more and its tokens and codes stop "
+        "working at once.",
+    )
     can_introspect = models.BooleanField(
         default=False,
         help_text="A confidential client that may introspect tokens issued to other clients.",
@@ -124,6 +152,14 @@ class Application(models.Model):
         if grant_type == GrantType.REFRESH_TOKEN:
             return bool(granted & GRANTS_WITH_REFRESH) or GrantType.REFRESH_TOKEN in granted
         return grant_type in granted
+
+    @property
+    def is_native(self) -> bool:
+        return self.application_type == ApplicationType.NATIVE
+
+    def default_scope_list(self) -> list[str] | None:
+        """This application's own default scopes, or None to use DEFAULT_SCOPES."""
+        return self.default_scopes.split() or None
 
     def allowed_scope_list(self) -> list[str] | None:
         """The allowed-scopes subset, or None when every configured scope is allowed."""
@@ -155,6 +191,15 @@ class Application(models.Model):
         return digests.matches(secret, stored, purpose="client-secret") and bool(
             self.client_secret_digest
         )
+
+
+class AuthorizationCodeQuerySet(models.QuerySet["AuthorizationCode"]):
+    def lookup(self, code: str) -> AuthorizationCodeQuerySet:
+        """Rows whose digest matches ``code`` (zero or one, through the unique index)."""
+        return self.filter(digest=digests.digest(code, purpose="code"))
+
+    def expired(self, now: datetime | None = None) -> AuthorizationCodeQuerySet:
+        return self.filter(expires__lte=now or timezone.now())
 
 
 class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
@@ -274,3 +319,76 @@ def revoke_family(family: uuid.UUID | str, now: datetime | None = None) -> None:
     with transaction.atomic():
         AccessToken.objects.filter(refresh_token__family=family).delete()
         RefreshToken.objects.filter(family=family).revoke(now)
+
+
+class AuthorizationCode(models.Model):
+    """An authorization code (RFC 6749 §4.1.2), stored as a digest and used at most once.
+
+    It binds the client, the user, the redirect URI, the scopes and the PKCE challenge
+    (RFC 7636 §4.4). ``used_at`` is set by the exchange that wins; the row stays until it expires
+    so that a second use is recognised, and ``family`` names the refresh-token family issued from
+    it, which a second use revokes (RFC 6749 §4.1.2).
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="authorization_codes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oauth2_codes"
+    )
+    redirect_uri = models.TextField()
+    redirect_uri_given = models.BooleanField(
+        default=True,
+        help_text="Whether the authorization request named redirect_uri (then the token request "
+        "must repeat it, RFC 6749 §4.1.3).",
+    )
+    scope = models.TextField(blank=True)
+    code_challenge = models.CharField(max_length=128, blank=True)
+    code_challenge_method = models.CharField(max_length=10, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    family = models.UUIDField(null=True, blank=True)
+
+    objects = AuthorizationCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"authorization code #{self.pk}"
+
+    @property
+    def scopes(self) -> list[str]:
+        return self.scope.split()
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires <= (now or timezone.now())
+
+
+class Consent(models.Model):
+    """A user's approval of an application for a set of scopes (RFC 6749 §4.1.1, step B).
+
+    A later request for the same or fewer scopes is approved without asking again, unless it
+    says ``prompt=consent``. Revoking an application's tokens on the authorized-applications page
+    removes the consent too.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oauth2_consents"
+    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="consents")
+    scope = models.TextField(blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "application"], name="one_consent_per_client")
+        ]
+
+    def __str__(self) -> str:
+        return f"consent of user #{self.user_id} for {self.application_id}"
+
+    def covers(self, requested: list[str]) -> bool:
+        return set(requested) <= set(self.scope.split())

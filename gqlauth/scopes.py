@@ -20,9 +20,14 @@ def allowed_for(application: Application) -> list[str]:
 
 
 def default_for(application: Application) -> list[str]:
-    """The scopes granted when a request names none: DEFAULT_SCOPES within the allowed set."""
-    allowed = set(allowed_for(application))
-    return [s for s in oauth2_settings().resolved_default_scopes() if s in allowed]
+    """The scopes granted when a request names none, within the allowed set, in SCOPES order.
+
+    The application's own default scopes when it has some, else DEFAULT_SCOPES, so a consent
+    page does not ask for everything by default.
+    """
+    own = application.default_scope_list()
+    wanted = set(own if own is not None else oauth2_settings().resolved_default_scopes())
+    return [s for s in allowed_for(application) if s in wanted]
 
 
 def may_request(application: Application, requested: Iterable[str]) -> bool:

@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from gqlauth import digests
 from gqlauth.conf import oauth2_settings
-from gqlauth.models import AccessToken, Application, RefreshToken, revoke_family
+from gqlauth.models import (
+    AccessToken,
+    Application,
+    AuthorizationCode,
+    RefreshToken,
+    revoke_family,
+)
 
 if TYPE_CHECKING:
     from gqlauth.models import UserModel
@@ -43,6 +49,31 @@ def on_replay(error: RefreshTokenReusedError) -> bool:
         return False
     revoke_family(error.family)
     return True
+
+
+class AuthorizationCodeReusedError(Exception):
+    """An authorization code was presented a second time (RFC 6749 §4.1.2).
+
+    Raised by the token check of a used code, or by an exchange that lost the race to redeem it;
+    answered in one place, :func:`on_code_replay`.
+    """
+
+    def __init__(self, code_id: int) -> None:
+        super().__init__(f"authorization code #{code_id} reused")
+        self.code_id = code_id
+
+
+def on_code_replay(error: AuthorizationCodeReusedError) -> None:
+    """Revoke every token issued from the reused code: the family its first exchange started.
+
+    Read after the winner's transaction, so its family is known (a row lock or SQLite's write
+    lock made the loser wait for it).
+    """
+    family = (
+        AuthorizationCode.objects.filter(pk=error.code_id).values_list("family", flat=True).first()
+    )
+    if family is not None:
+        revoke_family(family)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +114,13 @@ def store(
     refresh_token: str | None,
     expires_in: int,
     rotated_from: RefreshToken | None = None,
+    from_code: AuthorizationCode | None = None,
 ) -> IssuedTokens:
     """Store the digests of a new access token (and refresh token) atomically.
+
+    With ``from_code``, the code is redeemed in the same transaction by a compare-and-set update
+    that records the new family; if it was already redeemed, raises
+    :class:`AuthorizationCodeReusedError` and writes nothing (single use, RFC 6749 §4.1.2).
 
     With ``rotated_from``, the old refresh token is revoked by a compare-and-set update and its
     access token deleted in the same transaction; if another request rotated it first, raises
@@ -102,6 +138,12 @@ def store(
                 raise RefreshTokenReusedError(family)
             if rotated_from.access_token_id is not None:
                 AccessToken.objects.filter(pk=rotated_from.access_token_id).delete()
+        if from_code is not None:
+            redeemed = AuthorizationCode.objects.filter(
+                pk=from_code.pk, used_at__isnull=True
+            ).update(used_at=now, family=family)
+            if not redeemed:
+                raise AuthorizationCodeReusedError(from_code.pk)
         access = _new_access_row(
             application=application,
             user=user,

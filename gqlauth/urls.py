@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from gqlauth.views import applications, endpoints
+from gqlauth.views import applications, authorize, endpoints
 
 app_name = "oauth2_provider"
 
 urlpatterns = [
+    path("authorize/", authorize.authorize, name="authorize"),
     path("token/", endpoints.TokenView.as_view(), name="token"),
     path("revoke_token/", endpoints.RevokeTokenView.as_view(), name="revoke-token"),
     path("introspect/", endpoints.IntrospectTokenView.as_view(), name="introspect"),

@@ -7,6 +7,7 @@ import pytest
 from gqlauth import bearer, tokens
 from gqlauth.errors import (
     ExpiredTokenError,
+    InactiveApplicationError,
     InactiveUserError,
     InvalidTokenError,
     MalformedTokenError,
@@ -85,3 +86,12 @@ def test_refresh_token_is_not_an_access_token(rf, make_tokens):
     issued = make_tokens()
     with pytest.raises(UnknownTokenError):
         bearer.authenticate_bearer(_request(rf, f"Bearer {issued.refresh_token}"))
+
+
+def test_inactive_application(rf, make_tokens):
+    issued = make_tokens()
+    issued.access.application.active = False
+    issued.access.application.save()
+    with pytest.raises(InactiveApplicationError) as caught:
+        bearer.authenticate_bearer(_request(rf, f"Bearer {issued.access_token}"))
+    assert caught.value.description == "The access token's application is inactive."

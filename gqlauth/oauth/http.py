@@ -19,7 +19,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from gqlauth import tokens
 from gqlauth.oauth import server
-from gqlauth.tokens import RefreshTokenReusedError
+from gqlauth.tokens import AuthorizationCodeReusedError, RefreshTokenReusedError
 
 FORM_ENCODING = "application/x-www-form-urlencoded"
 
@@ -27,8 +27,10 @@ FORM_ENCODING = "application/x-www-form-urlencoded"
 _DEFAULT_DESCRIPTIONS = {
     "invalid_client": "Client authentication failed: unknown client, wrong secret, "
     "or malformed client credentials.",
-    "invalid_grant": "The grant is invalid: wrong username or password, inactive user, or a "
-    "refresh token that is invalid, expired, revoked or issued to another client.",
+    "invalid_grant": "The grant is invalid: wrong username or password, inactive user, a "
+    "refresh token or authorization code that is invalid, expired, revoked or issued to another "
+    "client, a redirect_uri that differs from the authorization request's, or a PKCE "
+    "code_verifier that does not match.",
     "unauthorized_client": "This application is not allowed to use this grant type.",
     "unsupported_grant_type": "Supported grant types: " + ", ".join(server.SUPPORTED_GRANTS) + ".",
     "invalid_scope": "The requested scope is unknown, not allowed for this application, or "
@@ -111,7 +113,8 @@ def _dispatch(request: HttpRequest, endpoint: Endpoint, params: Params) -> HttpR
 
 
 def token_response(request: HttpRequest) -> HttpResponse:
-    """RFC 6749 §3.2 token endpoint for the password, client_credentials and refresh grants."""
+    """RFC 6749 §3.2 token endpoint: authorization_code, password, client_credentials and
+    refresh_token grants."""
     try:
         params = _params(request)
         grant_type = dict(params).get("grant_type")
@@ -131,6 +134,12 @@ def token_response(request: HttpRequest) -> HttpResponse:
             raise errors.InvalidGrantError(
                 description="The refresh token was already used"
                 + ("; its tokens are revoked." if revoked else ".")
+            ) from exc
+        except AuthorizationCodeReusedError as exc:
+            # RFC 6749 §4.1.2: deny, and revoke every token issued from the code.
+            tokens.on_code_replay(exc)
+            raise errors.InvalidGrantError(
+                description="The authorization code was already used; its tokens are revoked."
             ) from exc
     except errors.OAuth2Error as exc:
         return oauth_error_response(exc)

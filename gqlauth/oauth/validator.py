@@ -1,24 +1,26 @@
 """The oauthlib ``RequestValidator``: a table of short contracts backed by gqlauth's models.
 
-Only three grants are served at the token endpoint: ``password`` (RFC 6749 §4.3),
-``client_credentials`` (§4.4) and ``refresh_token`` (§6); plus revocation (RFC 7009) and
-introspection (RFC 7662). Each method's docstring names the flows that call it. Decisions are
-always taken from ``request.client``, the authenticated application, never from the raw
-``client_id`` parameter.
+Served: the authorization endpoint with PKCE (RFC 6749 §4.1, RFC 7636), and at the token endpoint
+the grants ``authorization_code`` (§4.1.3), ``password`` (§4.3), ``client_credentials`` (§4.4) and
+``refresh_token`` (§6); plus revocation (RFC 7009) and introspection (RFC 7662). Each method's
+docstring names the flows that call it. Decisions are always taken from ``request.client``, the
+authenticated application, never from the raw ``client_id`` parameter.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import authenticate as authenticate_user
+from django.utils import timezone
 from oauthlib.common import Request
 from oauthlib.oauth2 import RequestValidator
 from oauthlib.oauth2.rfc6749 import errors
 
-from gqlauth import clients, scopes, tokens
+from gqlauth import clients, digests, pkce, redirects, scopes, tokens
 from gqlauth.conf import oauth2_settings
-from gqlauth.models import AccessToken, Application, GrantType, RefreshToken
+from gqlauth.models import AccessToken, Application, AuthorizationCode, GrantType, RefreshToken
 
 _UNSET = object()
 
@@ -67,6 +69,8 @@ class Validator(RequestValidator):  # type: ignore[misc]
         # clients.verify_credentials does the same work when the application is unknown.
         if not clients.verify_credentials(credentials, application) or application is None:
             return False
+        if not application.active:
+            return False
         if confidential and not application.is_confidential:
             return False
         request.client = application
@@ -95,12 +99,142 @@ class Validator(RequestValidator):  # type: ignore[misc]
         """All grants: the authenticated application is allowed this grant type."""
         return client.allows_grant(grant_type)
 
+    # -- authorization endpoint (RFC 6749 §4.1.1, RFC 7636 §4.3) ---------------------------------
+
+    def validate_client_id(
+        self, client_id: str, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        """Authorization request: an active application with this id (else an error page)."""
+        application = self._lookup_once(request, client_id)
+        if application is None or not application.active:
+            return False
+        request.client = application
+        return True
+
+    def validate_redirect_uri(
+        self, client_id: str, redirect_uri: str, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        """Authorization request: a registered URI, exactly (RFC 8252 §7.3 loopback ports aside)."""
+        client: Application = request.client
+        return redirects.is_registered(
+            redirect_uri, client.redirect_uri_list(), native=client.is_native
+        )
+
+    def get_default_redirect_uri(
+        self, client_id: str, request: Request, *args: Any, **kwargs: Any
+    ) -> str | None:
+        """Authorization and code grant: the only registered URI, or None when there are several."""
+        client: Application = request.client
+        registered = client.redirect_uri_list()
+        return registered[0] if len(registered) == 1 else None
+
+    def validate_response_type(
+        self,
+        client_id: str,
+        response_type: str,
+        client: Application,
+        request: Request,
+        *args: Any,
+        **kwargs: Any,
+    ) -> bool:
+        """Authorization request: ``code`` only, for applications allowed that grant."""
+        return response_type == "code" and client.allows_grant(GrantType.AUTHORIZATION_CODE)
+
+    def is_pkce_required(self, client_id: str, request: Request) -> bool:
+        """Authorization request and code grant: public clients always, others by PKCE_REQUIRED."""
+        client: Application | None = request.client
+        return client is None or pkce.required_for(client)
+
+    def save_authorization_code(
+        self, client_id: str, code: dict[str, str], request: Request, *args: Any, **kwargs: Any
+    ) -> None:
+        """Authorization response: store the code's digest, bound to everything it was issued for.
+
+        ``request.user`` is the signed-in resource owner, set by the view before oauthlib runs.
+        """
+        seconds = oauth2_settings().authorization_code_expire_seconds
+        AuthorizationCode.objects.create(
+            digest=digests.digest(code["code"], purpose="code"),
+            application=request.client,
+            user=request.user,
+            redirect_uri=request.redirect_uri,
+            redirect_uri_given=not request.using_default_redirect_uri,
+            scope=" ".join(request.scopes),
+            code_challenge=request.code_challenge or "",
+            code_challenge_method=request.code_challenge_method or "",
+            expires=timezone.now() + timedelta(seconds=seconds),
+        )
+
+    # -- authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.6) ------------------------------
+
+    def validate_code(
+        self,
+        client_id: str,
+        code: str,
+        client: Application,
+        request: Request,
+        *args: Any,
+        **kwargs: Any,
+    ) -> bool:
+        """Code grant: an unexpired code of this client for an active user.
+
+        Raises :class:`gqlauth.tokens.AuthorizationCodeReusedError` for a code already exchanged:
+        a replay, answered in one place (:func:`gqlauth.oauth.http.token_response`).
+        """
+        row = AuthorizationCode.objects.lookup(code).select_related("user").first()
+        if row is None or row.application_id != client.pk:
+            return False
+        if row.used_at is not None:
+            raise tokens.AuthorizationCodeReusedError(row.pk)
+        if row.is_expired() or not row.user.is_active:
+            return False
+        request.authorization_code_instance = row
+        request.user = row.user
+        request.scopes = row.scopes
+        return True
+
+    def get_code_challenge(self, code: str, request: Request) -> str | None:
+        """Code grant: the PKCE challenge the code was issued with, or None."""
+        row: AuthorizationCode = request.authorization_code_instance
+        return row.code_challenge or None
+
+    def get_code_challenge_method(self, code: str, request: Request) -> str | None:
+        """Code grant: the PKCE method the code was issued with (``S256`` or ``plain``)."""
+        row: AuthorizationCode = request.authorization_code_instance
+        return row.code_challenge_method or None
+
+    def confirm_redirect_uri(
+        self,
+        client_id: str,
+        code: str,
+        redirect_uri: str | None,
+        client: Application,
+        request: Request,
+        *args: Any,
+        **kwargs: Any,
+    ) -> bool:
+        """Code grant: the redirect URI matches the authorization request's (RFC 6749 §4.1.3).
+
+        Identical when the authorization request named one; when it relied on the only registered
+        URI, the token request may omit it or name that URI.
+        """
+        row: AuthorizationCode = request.authorization_code_instance
+        if row.redirect_uri_given and request.using_default_redirect_uri:
+            return False
+        return redirect_uri == row.redirect_uri
+
+    def invalidate_authorization_code(
+        self, client_id: str, code: str, request: Request, *args: Any, **kwargs: Any
+    ) -> None:
+        """Code grant: nothing left to do; :func:`gqlauth.tokens.store` redeemed the code atomically
+        with the tokens it issued (a compare-and-set, so two exchanges never both succeed)."""
+
     # -- scopes (all grants) ------------------------------------------------------------------
 
     def get_default_scopes(
         self, client_id: str, request: Request, *args: Any, **kwargs: Any
     ) -> list[str]:
-        """Password and client_credentials grants without ``scope``: allowed DEFAULT_SCOPES."""
+        """Requests without ``scope``: the application's default scopes within its allowed set."""
         return scopes.default_for(request.client)
 
     def validate_scopes(
@@ -112,7 +246,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
         *args: Any,
         **kwargs: Any,
     ) -> bool:
-        """Password and client_credentials grants: every scope known and allowed for the client."""
+        """Authorization, password and client_credentials: every scope known and allowed."""
         # "read read" grants "read" once; the token and its answer list each scope once.
         request.scopes = list(dict.fromkeys(scopes_))
         return scopes.may_request(client, request.scopes)
@@ -192,6 +326,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
         same refresh token first: a replay like any other.
         """
         previous: RefreshToken | None = getattr(request, "refresh_token_instance", None)
+        code: AuthorizationCode | None = getattr(request, "authorization_code_instance", None)
         new_refresh = token.get("refresh_token")
         if previous is not None and not oauth2_settings().rotate_refresh_token:
             tokens.reissue_access(
@@ -206,6 +341,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
             refresh_token=new_refresh,
             expires_in=int(token["expires_in"]),
             rotated_from=previous,
+            from_code=code,
         )
 
     # -- revocation (RFC 7009) ----------------------------------------------------------------
@@ -247,6 +383,9 @@ class Validator(RequestValidator):  # type: ignore[misc]
         if not may_see:
             return None
         if row.is_expired() or (isinstance(row, RefreshToken) and row.revoked_at is not None):
+            return None
+        # The API refuses these tokens, so introspection must call them inactive too.
+        if not row.application.active or (row.user is not None and not row.user.is_active):
             return None
         token_type = "Bearer" if isinstance(row, AccessToken) else "refresh_token"
         claims: dict[str, Any] = {

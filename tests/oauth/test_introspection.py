@@ -99,3 +99,28 @@ def test_client_credentials_token_has_no_username(owner, make_tokens, post):
     body = post("/o/introspect/", {"token": issued.access_token}, auth=owner.basic).json()
     assert body["active"] is True
     assert "username" not in body
+
+
+@pytest.mark.parametrize("deactivated", ["user", "application"])
+def test_tokens_of_a_deactivated_user_or_application_are_inactive(
+    make_application, make_user, make_tokens, make_application_introspector, post, deactivated
+):
+    owner = make_application()
+    user = make_user()
+    issued = make_tokens(application=owner.app, user=user)
+    if deactivated == "user":
+        user.is_active = False
+        user.save()
+    else:
+        owner.app.active = False
+        owner.app.save()
+
+    for token in (issued.access_token, issued.refresh_token):
+        response = post("/o/introspect/", {"token": token}, auth=make_application_introspector)
+        assert response.status_code == HTTPStatus.OK
+        assert response.json() == {"active": False}
+
+
+@pytest.fixture
+def make_application_introspector(make_application):
+    return make_application(can_introspect=True).basic
