@@ -369,6 +369,10 @@ def test_oversized_body_stays_413(gql, settings):
             '{"query": "{ __typename }", "variables": [7]}',
             "The GraphQL operation's `variables` must be an object or null, if provided.",
         ),
+        (
+            '{"query": "query A { __typename }", "operationName": "B"}',
+            'Unknown operation named "B".',
+        ),
     ],
 )
 @pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE_JSON, JSON])
