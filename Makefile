@@ -13,7 +13,8 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(DJANGO)
 NPM ?= npm
 # Written after `npm ci` has installed the pinned GraphiQL packages and copied their bundles
-# into gqlauth/static/gqlauth/vendor/ (tools/ide-assets.mjs, run as npm's postinstall).
+# into gqlauth/static/gqlauth/vendor/ (tools/ide-assets.mjs, run as npm's postinstall), and
+# graphql-http, whose GraphQL-over-HTTP audit pytest runs (tools/graphql-http-audit.mjs).
 ASSETS_STAMP := node_modules/.gqlauth-assets
 
 .PHONY: run test lint typecheck migrations-check pytest setup check-python clean assets static
@@ -36,7 +37,7 @@ $(ASSETS_STAMP): package.json package-lock.json tools/ide-assets.mjs
 	$(NPM) ci --no-audit --no-fund
 	@touch $@
 
-# The IDE's JavaScript and CSS from the committed package-lock.json (never from a CDN).
+# The IDE's JavaScript and CSS, and the audit, from the committed package-lock.json (no CDN).
 assets: $(ASSETS_STAMP)
 
 # Collected into STATIC_ROOT, where whitenoise serves them when DEBUG is off.

@@ -7,6 +7,7 @@ checks can load :mod:`~gqlauth.graphql.checks` without pulling in strawberry):
   ``authenticated``, ``public`` and the ``@requiresScope`` schema directive.
 - :mod:`~gqlauth.graphql.schema`: ``Schema``, fail-closed, with caching, limits and error masking.
 - :mod:`~gqlauth.graphql.views`: ``GraphQLView``, the bearer-only sync endpoint.
+- :mod:`~gqlauth.graphql.responses`: GraphQL over HTTP's response media types and request errors.
 - :mod:`~gqlauth.graphql.context`: ``credentials_of(info)``, the caller's token, user and scopes.
 - :mod:`~gqlauth.graphql.errors`: client errors by ``extensions.code``.
 - :mod:`~gqlauth.graphql.pagination`: ``window(offset, limit)`` capped by ``MAX_LIMIT``.

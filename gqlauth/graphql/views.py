@@ -15,10 +15,19 @@ Contract of :class:`GraphQLView`, beyond strawberry's:
   ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``.
 - A browser GET (``Accept: text/html``, no ``query``) gets the GraphiQL page of
   ``gqlauth.graphql.ide`` when ``GQLAUTH_GRAPHQL["GRAPHIQL"]`` is on, else ``404``.
+- Media types (GraphQL over HTTP, "Body" and "Status Codes"; the rules are in
+  :mod:`gqlauth.graphql.responses`): a JSON answer is ``application/graphql-response+json`` when
+  the ``Accept`` header prefers it, else ``application/json``; a GraphQL request that accepts
+  neither is ``406``. With ``application/graphql-response+json`` a request error (the document
+  does not parse or validate, the variables do not coerce) is ``400`` with no ``data`` entry;
+  with ``application/json`` it stays ``200`` with ``"data": null``. Field errors are ``200``
+  with both types.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from http import HTTPStatus
 from typing import Any
 
@@ -30,7 +39,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
 from strawberry.django.views import TemporalHttpResponse
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
@@ -38,6 +47,8 @@ from gqlauth.bearer import authenticate_bearer
 from gqlauth.errors import InvalidTokenError
 from gqlauth.graphql.conf import graphql_settings
 from gqlauth.graphql.context import BearerCredentials, GraphQLContext
+from gqlauth.graphql.responses import GRAPHQL_RESPONSE_JSON, JSON, is_request_error, negotiate
+from gqlauth.graphql.schema import is_unexpected
 
 __all__ = ["GraphQLView", "graphql_error_response"]
 
@@ -46,6 +57,7 @@ _CODES = {
     HTTPStatus.UNAUTHORIZED: "INVALID_TOKEN",
     HTTPStatus.NOT_FOUND: "NOT_FOUND",
     HTTPStatus.METHOD_NOT_ALLOWED: "METHOD_NOT_ALLOWED",
+    HTTPStatus.NOT_ACCEPTABLE: "NOT_ACCEPTABLE",
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "PAYLOAD_TOO_LARGE",
 }
 
@@ -67,6 +79,31 @@ def graphql_error_response(status: int, message: str, **headers: str) -> JsonRes
     )
 
 
+def _in_accepted_media_type(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """Label each JSON answer of ``view`` with the JSON media type the request accepts.
+
+    Every JSON body of the endpoint, HTTP-level errors included, is a GraphQL response (an
+    ``errors`` list, with ``data`` once execution began), so it is valid in either type, and the
+    spec ("Body") says to answer in the one the client prefers. One place for the header, so no
+    path (strawberry's results, the HTTP-level errors) can miss it.
+    """
+
+    @wraps(view)
+    def respond(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if (
+            response.get("Content-Type") == JSON
+            and negotiate(request.headers.get("Accept")) == GRAPHQL_RESPONSE_JSON
+        ):
+            # The spec's example header; application/json has no charset parameter (RFC 8259).
+            response["Content-Type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+        return response
+
+    return respond
+
+
 def _content_length(request: HttpRequest) -> int:
     try:
         return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
@@ -75,6 +112,7 @@ def _content_length(request: HttpRequest) -> int:
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(_in_accepted_media_type, name="dispatch")
 class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
     """Serve a :class:`gqlauth.graphql.schema.Schema`: ``GraphQLView.as_view(schema=schema)``."""
 
@@ -114,6 +152,43 @@ class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
         request.auth = credentials.token if credentials else None  # type: ignore[attr-defined]
         return GraphQLContext(request=request, response=response, credentials=credentials)
 
+    def execute_operation(
+        self,
+        request: HttpRequest,
+        context: GraphQLContext,
+        root_value: None,
+        sub_response: TemporalHttpResponse,
+    ) -> ExecutionResult | list[ExecutionResult]:
+        """Set the HTTP status that GraphQL over HTTP gives the result's media type.
+
+        - Neither JSON type acceptable: ``406``, before anything runs (the spec's "Body"
+          RECOMMENDS it over answering in a type the client did not ask for). Checked here, not in
+          ``dispatch``, because strawberry has decided by now that this is no browser asking for
+          GraphiQL (``Accept: text/html``), which must keep working.
+        - ``application/graphql-response+json`` and a request error: ``400`` ("Status Codes": a
+          response without ``data`` MUST be 4xx or 5xx; parse, validation and variable coercion
+          failures SHOULD be 400), or ``500`` when an unexpected exception stopped the request.
+        - Anything else keeps strawberry's ``200``: with ``application/json`` every GraphQL
+          response is a 200, and a field error is a partial result with either type.
+        """
+        media_type = negotiate(request.headers.get("Accept"))
+        if media_type is None:
+            raise HTTPException(
+                HTTPStatus.NOT_ACCEPTABLE,
+                f"The Accept header must allow {GRAPHQL_RESPONSE_JSON} or {JSON}.",
+            )
+        result = super().execute_operation(request, context, root_value, sub_response)
+        if (
+            media_type == GRAPHQL_RESPONSE_JSON
+            and isinstance(result, ExecutionResult)  # batches are off; a list stays 200
+            and is_request_error(result.data, result.errors)
+        ):
+            unexpected = any(is_unexpected(error) for error in result.errors or ())
+            sub_response.status_code = (
+                HTTPStatus.INTERNAL_SERVER_ERROR if unexpected else HTTPStatus.BAD_REQUEST
+            )
+        return result
+
     def execute_single(
         self,
         request: HttpRequest,
@@ -133,6 +208,21 @@ class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
             ):
                 raise _MutationViaGet(error.reason) from error
             raise
+
+    def process_result(self, request: HttpRequest, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """Leave out ``data`` of a request error served as ``application/graphql-response+json``.
+
+        The GraphQL spec ("Response Format") says a request error has no ``data`` entry, and
+        GraphQL over HTTP makes that the mark of a 4xx or 5xx answer (see
+        :meth:`execute_operation`). strawberry always writes ``"data": null``;
+        ``application/json`` keeps it, as its clients have always seen it.
+        """
+        response = super().process_result(request, result)
+        if is_request_error(result.data, result.errors) and (
+            negotiate(request.headers.get("Accept")) == GRAPHQL_RESPONSE_JSON
+        ):
+            del response["data"]
+        return response
 
     def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
         if not graphql_settings().graphiql:

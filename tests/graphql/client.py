@@ -33,7 +33,10 @@ class GraphQLResponse:
 
 
 class GraphQLClient:
-    """``post(query, variables=None, token=None)`` / ``get(...)`` against ``/graphql/``."""
+    """``post(query, variables=None, token=None, accept=None)`` / ``get(...)`` on ``/graphql/``.
+
+    ``accept=None`` sends no ``Accept`` header, like Django's test client.
+    """
 
     def __init__(self, client: Client | None = None) -> None:
         self.client = client or Client()
@@ -50,15 +53,19 @@ class GraphQLClient:
         *,
         token: str | None = None,
         authorization: str | None = None,
+        accept: str | None = None,
     ) -> GraphQLResponse:
         payload: dict[str, Any] = {"query": query}
         if variables is not None:
             payload["variables"] = variables
+        headers = self._headers(token, authorization)
+        if accept is not None:
+            headers["Accept"] = accept
         http = self.client.post(
             GRAPHQL_URL,
             data=json.dumps(payload),
             content_type="application/json",
-            headers=self._headers(token, authorization),
+            headers=headers,
         )
         return GraphQLResponse(http, _decode(http))
 
@@ -71,6 +78,7 @@ class GraphQLClient:
 
 
 def _decode(http: HttpResponse) -> dict[str, Any]:
-    if http.headers.get("Content-Type", "").startswith("application/json"):
+    content_type = http.headers.get("Content-Type", "")
+    if content_type.startswith(("application/json", "application/graphql-response+json")):
         return json.loads(http.content)
     return {}
