@@ -48,7 +48,7 @@ from gqlauth.errors import InvalidTokenError
 from gqlauth.graphql.conf import graphql_settings
 from gqlauth.graphql.context import BearerCredentials, GraphQLContext
 from gqlauth.graphql.responses import GRAPHQL_RESPONSE_JSON, JSON, is_request_error, negotiate
-from gqlauth.graphql.schema import is_unexpected
+from gqlauth.graphql.schema import UnexpectedError, is_unexpected
 
 __all__ = ["GraphQLView", "graphql_error_response"]
 
@@ -183,7 +183,10 @@ class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
             and isinstance(result, ExecutionResult)  # batches are off; a list stays 200
             and is_request_error(result.data, result.errors)
         ):
-            unexpected = any(is_unexpected(error) for error in result.errors or ())
+            unexpected = any(
+                isinstance(error, UnexpectedError) or is_unexpected(error)
+                for error in result.errors or ()
+            )
             sub_response.status_code = (
                 HTTPStatus.INTERNAL_SERVER_ERROR if unexpected else HTTPStatus.BAD_REQUEST
             )

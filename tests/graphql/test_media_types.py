@@ -179,7 +179,10 @@ def test_an_unexpected_exception_before_execution_is_500_not_400(db, accept, sta
     assert response.status_code == status
     body = json.loads(response.content)
     assert sorted(body) == keys
-    assert len(body["errors"]) == 1
+    assert body["errors"] == [
+        {"message": "Unexpected error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+    ]
+    assert "a bug before execution" not in response.content.decode()
 
 
 # --- field errors are partial results: 200 with data in both types

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from collections.abc import Iterator
 
+import pytest
 import strawberry
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -13,7 +17,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from gqlauth.graphql.errors import BadUserInputError
 from gqlauth.graphql.hardening import HardeningRules
 from gqlauth.graphql.permissions import public, requires_scope
-from gqlauth.graphql.schema import DEFAULT_EXTENSIONS, Schema
+from gqlauth.graphql.schema import DEFAULT_EXTENSIONS, Schema, UnexpectedError
 from tests.graphql.schemas import context, errors_of
 
 
@@ -120,3 +124,35 @@ def test_hardening_rule_classes_are_built_once_per_configuration(settings):
     changed = HardeningRules()
     assert changed.validation_rules[0] is not first.validation_rules[0]
     assert changed.validation_rules[1] is first.validation_rules[1]
+
+
+class _RaisesInOnOperation(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        raise RuntimeError("secret internals")
+        yield
+
+
+class _RaisesAfterExecution(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        yield
+        raise KeyError("secret internals")
+
+
+@pytest.mark.parametrize("extension", [_RaisesInOnOperation, _RaisesAfterExecution])
+def test_an_exception_in_an_extension_hook_is_masked_and_logged(caplog, extension):
+    schema = Schema(query=Query, extensions=[extension])
+
+    sync = schema.execute_sync("{ ok }", context_value=context(token=False))
+    not_sync = asyncio.run(schema.execute("{ ok }", context_value=context(token=False)))
+
+    for result in (sync, not_sync):
+        assert result.data is None
+        assert [error.formatted for error in result.errors or ()] == [
+            {"message": "Unexpected error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ]
+        assert isinstance(result.errors[0], UnexpectedError)
+    records = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.name, r.getMessage()) for r in records] == [
+        ("gqlauth.graphql", "Unexpected error while resolving the operation")
+    ] * 2
+    assert all(r.exc_info and "secret internals" in str(r.exc_info[1]) for r in records)
