@@ -11,6 +11,7 @@ Contract of :class:`GraphQLView`, beyond strawberry's:
   is executed. A request without a token runs; each guarded field then fails on its own.
 - A mutation sent by GET is ``405`` with ``Allow: POST`` (GraphQL over HTTP); a method other than
   GET and POST is ``405`` with ``Allow: GET, POST``; a body over ``MAX_BODY_BYTES`` is ``413``.
+- A body that is not JSON, at any nesting depth, is ``400``.
 - Every HTTP-level error has a GraphQL-shaped JSON body:
   ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``.
 - A browser GET (``Accept: text/html``, no ``query``) gets the GraphiQL page of
@@ -26,6 +27,7 @@ Contract of :class:`GraphQLView`, beyond strawberry's:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
@@ -141,6 +143,21 @@ class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
             return graphql_error_response(error.status_code, error.reason)
         except UnicodeDecodeError:
             return graphql_error_response(HTTPStatus.BAD_REQUEST, "The request body must be UTF-8.")
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Parse a JSON body (or GET parameter); JSON nested too deeply to parse is a 400.
+
+        ``json.loads`` recurses per nesting level and raises ``RecursionError``, not the
+        ``JSONDecodeError`` strawberry answers with 400, for a document nested deeper than the
+        interpreter's recursion limit: 64 KB of ``[`` would otherwise be a 500. Malformed or
+        not, such a document is no GraphQL request, so it gets strawberry's own message.
+        """
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise HTTPException(
+                HTTPStatus.BAD_REQUEST, "Unable to parse request body as JSON"
+            ) from None
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> GraphQLContext:
         """Authenticate the bearer token (raises :class:`~gqlauth.errors.InvalidTokenError`)."""

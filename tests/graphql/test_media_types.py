@@ -367,6 +367,15 @@ def test_oversized_body_stays_413(gql, settings):
     ("body", "message"),
     [
         ('{ "not a JSON', "Unable to parse request body as JSON"),
+        # Deeper than the interpreter's recursion limit: json raises RecursionError, not a
+        # JSONDecodeError; malformed (64 KB of "[") or well-formed, it is no GraphQL request.
+        pytest.param("[" * 65536, "Unable to parse request body as JSON", id="64KB-of-["),
+        pytest.param('{"a":' * 10000, "Unable to parse request body as JSON", id="deep-objects"),
+        pytest.param(
+            '{"query": "{ __typename }", "variables": {"v": ' + "[" * 40000 + "]" * 40000 + "}}",
+            "Unable to parse request body as JSON",
+            id="deep-well-formed-variables",
+        ),
         ('{"qeury": "{ __typename }"}', "No GraphQL query found in the request"),
         (
             '{"query": "{ __typename }", "variables": [7]}',
@@ -388,4 +397,24 @@ def test_a_malformed_request_is_400_in_both_types(db, body, message, accept):
     assert response.headers["Content-Type"] == CONTENT_TYPE[accept]
     assert json.loads(response.content) == {
         "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]
+    }
+
+
+@pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE_JSON, JSON])
+def test_get_variables_nested_too_deeply_are_400(db, accept):
+    response = Client().get(
+        GRAPHQL_URL,
+        {"query": "{ __typename }", "variables": "[" * 30000},
+        headers={"Accept": accept},
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.headers["Content-Type"] == CONTENT_TYPE[accept]
+    assert json.loads(response.content) == {
+        "errors": [
+            {
+                "message": "Unable to parse request body as JSON",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ]
     }
