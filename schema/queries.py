@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import strawberry
@@ -14,6 +15,19 @@ from gqlauth.graphql.context import credentials_of
 from gqlauth.graphql.pagination import DEFAULT_LIMIT, window
 from gqlauth.graphql.permissions import authenticated, requires_read_write_scope, requires_scope
 from schema.types import GroupType, UserType, Viewer
+
+# A User ID as this API prints it: ASCII digits, at most 19 (a 64-bit primary key).
+_USER_PK = re.compile(r"[0-9]{1,19}")
+
+
+def user_pk(id: str) -> int | None:
+    """The primary key a User ID names, or None when it can name no user.
+
+    Anything else an ID may hold is no user's id, never an error: other Unicode digits, which
+    ``str.isdigit`` accepts and ``int`` may refuse ("²"), signs, spaces, and numbers with more
+    digits than ``int`` converts or a database column holds.
+    """
+    return int(id) if _USER_PK.fullmatch(id) else None
 
 
 @strawberry.type
@@ -28,9 +42,10 @@ class Query:
     @requires_read_write_scope()
     @strawberry_django.field(description="One user, or null when no user has this id.")
     def user(self, id: strawberry.ID) -> UserType | None:
-        if not str(id).isdigit():
+        pk = user_pk(id)
+        if pk is None:
             return None
-        return get_user_model().objects.filter(pk=int(id))  # type: ignore[return-value]
+        return get_user_model().objects.filter(pk=pk)  # type: ignore[return-value]
 
     @requires_scope("groups")
     @strawberry_django.field(description="Groups by name, one page at a time.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -102,11 +103,37 @@ def test_user_by_id(gql, world):
     }
 
 
-@pytest.mark.parametrize("missing", ["999999", "abc", "-1", ""])
-def test_user_that_does_not_exist_is_null(gql, world, missing):
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "999999",
+        "abc",
+        "-1",
+        "",
+        "²",  # a digit to str.isdigit(), not to int(): once an internal error
+        "١٢",  # Arabic-Indic digits, which int() would read as 12
+        "+1",
+        " 1",
+        "1\n",
+        "1e3",
+        "0x1",
+        "9" * 19,  # beyond a 64-bit primary key
+        "9" * 20,
+        "9" * 5000,  # more digits than int() converts
+    ],
+)
+def test_user_that_does_not_exist_is_null(gql, world, missing, caplog):
     response = gql.post(
         "query One($id: ID!) { user(id: $id) { id } }", {"id": missing}, token=world.token("read")
     )
+
+    assert response.body == {"data": {"user": None}}
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.parametrize("literal", ['"²"', "12345678901234567890"])
+def test_user_id_literals_that_name_nobody_are_null(gql, world, literal):
+    response = gql.post(f"{{ user(id: {literal}) {{ id }} }}", token=world.token("read"))
 
     assert response.body == {"data": {"user": None}}
 
