@@ -2,22 +2,41 @@
 
 Values come from ``GQLAUTH_GRAPHQL`` (:mod:`gqlauth.graphql.conf`) at request time. The validation
 rule classes are built once per distinct set of values and reused, so the rule tuple handed to
-graphql-core is the same object on every request and strawberry's ``ValidationCache`` (keyed on
-it) keeps hitting; strawberry's ``QueryDepthLimiter`` / ``MaxAliasesLimiter`` extensions would
-build new classes per request and defeat that cache (strawberry#4635).
+graphql-core is the same object on every request and the validation cache (:class:`Validation`,
+keyed on it) keeps hitting; strawberry's ``QueryDepthLimiter`` / ``MaxAliasesLimiter`` extensions
+would build new classes per request and defeat such a cache (strawberry#4635).
+
+With ``INTROSPECTION`` off, errors suggest no names ("Did you mean 'user'?" would hand out the
+schema piece by piece): validation and the coercion of variables run with graphql-core's
+``hide_suggestions``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
-from graphql import ASTValidationRule, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    validate,
+)
+from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from gqlauth.graphql.conf import graphql_settings
+
+# Rules strawberry adds to every validation (its own ``validate_document`` does the same).
+_STRAWBERRY_RULES: tuple[type[ASTValidationRule], ...] = (
+    MaybeNullValidationRule,
+    OneOfInputValidationRule,
+)
 
 
 @cache
@@ -60,3 +79,41 @@ class HardeningRules(AddValidationRules):
             # graphql-core stops lexing past this many tokens, before building a huge AST.
             self.execution_context.parse_options["max_tokens"] = self.max_tokens
         yield from super().on_operation()
+
+
+def hide_suggestions() -> bool:
+    """Whether errors must not suggest names of the schema: when introspection is off."""
+    return not graphql_settings().introspection
+
+
+# Bounded, like strawberry's ValidationCache, so unique documents cannot grow memory for ever.
+@lru_cache(maxsize=128)
+def cached_validate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: tuple[type[ASTValidationRule], ...],
+    hide_suggestions: bool,
+) -> list[GraphQLError]:
+    """graphql-core's ``validate`` plus strawberry's rules, once per distinct arguments."""
+    return validate(
+        schema, document, (*rules, *_STRAWBERRY_RULES), hide_suggestions=hide_suggestions
+    )
+
+
+class Validation(SchemaExtension):
+    """Validate each document once (an LRU cache shared by requests), suggestions as configured.
+
+    Replaces strawberry's ``ValidationCache``, which cannot pass ``hide_suggestions``. Pass the
+    class; the rules are the operation's, which :class:`HardeningRules` extended.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None  # parsed before validation
+        context.pre_execution_errors = cached_validate(
+            context.schema._schema,
+            context.graphql_document,
+            tuple(context.validation_rules),
+            hide_suggestions(),
+        )
+        yield

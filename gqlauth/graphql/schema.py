@@ -7,8 +7,9 @@
   :class:`~gqlauth.graphql.permissions.ScopeConfigurationError` naming the fields. So do unknown
   or missing scopes.
 - **Default extensions**, each passed as a class so every request gets its own instance: parse and
-  validation caches, the ``GQLAUTH_GRAPHQL`` limits (:mod:`gqlauth.graphql.hardening`), the
-  strawberry-django query optimizer, and masking of unexpected errors.
+  validation caches, the ``GQLAUTH_GRAPHQL`` limits (:mod:`gqlauth.graphql.hardening`, which
+  also hides "Did you mean ...?" suggestions when introspection is off), the strawberry-django
+  query optimizer, and masking of unexpected errors.
 - **Errors.** Client errors (any ``GraphQLError`` raised on purpose, such as a scope denial, and
   parse / validation errors) are returned as they are and not logged. Any other exception is
   logged on ``gqlauth.graphql`` with its traceback and reaches the client as "Unexpected error."
@@ -25,12 +26,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 from strawberry.types.base import has_object_definition
 from strawberry.types.execution import ExecutionContext, ExecutionResult
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
-from gqlauth.graphql.hardening import HardeningRules
+from gqlauth.graphql.hardening import HardeningRules, Validation, hide_suggestions
 from gqlauth.graphql.permissions import (
     AccessRule,
     Public,
@@ -92,7 +93,7 @@ class MaskUnexpectedErrors(MaskErrors):
 DEFAULT_EXTENSIONS: tuple[ExtensionFactory, ...] = (
     ParserCache,
     HardeningRules,
-    ValidationCache,
+    Validation,
     DjangoOptimizerExtension,
     MaskUnexpectedErrors,
 )
@@ -155,6 +156,17 @@ class Schema(strawberry.Schema):
             if isinstance(error.__cause__, ScopeConfigurationError):
                 raise error.__cause__ from None
             raise
+
+    def _get_custom_context_kwargs(
+        self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False
+    ) -> dict[str, Any]:
+        """strawberry's extra arguments of graphql-core's ``execute``, plus ``hide_suggestions``.
+
+        Validation hides suggestions in :class:`~gqlauth.graphql.hardening.Validation`; this
+        does the same for the coercion of variables ("Did you mean the enum value ...?").
+        """
+        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        return {**kwargs, "hide_suggestions": hide_suggestions()}
 
     def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """strawberry's ``execute_sync``, masking what escaped :class:`MaskUnexpectedErrors`.

@@ -103,3 +103,37 @@ def test_list_limit_above_max_limit_is_refused_not_clamped(gql, token, settings)
             }
         ],
     }
+
+
+MISSPELT = {
+    "{ usr { id } }": "Cannot query field 'usr' on type 'Query'.",
+    "{ users(limt: 1) { id } }": "Unknown argument 'limt' on field 'Query.users'.",
+    "query ($i: IDD!) { user(id: $i) { id } }": "Unknown type 'IDD'.",
+    "{ me { user { usernme } } }": "Cannot query field 'usernme' on type 'User'.",
+    "{ me { user { ... on Usr { id } } } }": "Unknown type 'Usr'.",
+}
+SUGGESTIONS = [
+    " Did you mean 'user' or 'users'?",
+    " Did you mean 'limit'?",
+    " Did you mean 'ID' or 'Int'?",
+    " Did you mean 'username'?",
+    " Did you mean 'User'?",
+]
+
+
+def test_errors_suggest_names_only_while_introspection_is_on(gql, token, settings):
+    with_suggestions = [gql.post(query, token=token).errors for query in MISSPELT]
+
+    settings.GQLAUTH_GRAPHQL = {"INTROSPECTION": False}
+    without = [gql.post(query, token=token).errors for query in MISSPELT]
+
+    assert [[e["message"] for e in errors] for errors in with_suggestions] == [
+        [message + suggestion]
+        for message, suggestion in zip(MISSPELT.values(), SUGGESTIONS, strict=True)
+    ]
+    assert [[e["message"] for e in errors] for errors in without] == [
+        [message] for message in MISSPELT.values()
+    ]
+    # The validation cache keys on the setting: turning introspection on again suggests again.
+    settings.GQLAUTH_GRAPHQL = {"INTROSPECTION": True}
+    assert gql.post("{ usr { id } }", token=token).errors[0]["message"].endswith(SUGGESTIONS[0])
