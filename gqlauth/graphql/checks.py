@@ -55,6 +55,16 @@ def check_graphql_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
             _NAME + "[{key!r}] must be a string.",
             check_id="gqlauth.E105",
         ),
+        *each_key(
+            raw,
+            ("MAX_PASSWORD_HASHES",),
+            is_positive_int,
+            _NAME + "[{key!r}] must be a positive integer: the most password-hashing "
+            "mutations one request may run.",
+            # No None to turn it off, unlike the limits above: each hash is slow by design.
+            hint="Each one costs a password hash, deliberately slow; " + _HINT,
+            check_id="gqlauth.E106",
+        ),
     ]
 
     if is_positive_int(raw["MAX_LIMIT"]) and raw["MAX_LIMIT"] < DEFAULT_LIMIT:

@@ -62,7 +62,7 @@ _T = TypeVar("_T")
 
 
 class ScopeConfigurationError(Exception):
-    """A field's access declaration is wrong; raised while the schema is built."""
+    """A field's declaration (access rule or marker) is wrong; raised while the schema is built."""
 
 
 @strawberry.schema_directive(

@@ -31,7 +31,12 @@ from strawberry.types.base import has_object_definition
 from strawberry.types.execution import ExecutionContext, ExecutionResult
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
-from gqlauth.graphql.hardening import HardeningRules, Validation, hide_suggestions
+from gqlauth.graphql.hardening import (
+    HardeningRules,
+    HashesPassword,
+    Validation,
+    hide_suggestions,
+)
 from gqlauth.graphql.permissions import (
     AccessRule,
     Public,
@@ -100,7 +105,8 @@ DEFAULT_EXTENSIONS: tuple[ExtensionFactory, ...] = (
 
 
 def _declare_root_access(query: type, mutation: type | None, subscription: type | None) -> None:
-    """Check that every root field carries an access rule; bind read/write rules to their root."""
+    """Check that every root field carries an access rule; bind read/write rules to their root,
+    and password-hashing markers to the Mutation root."""
     missing: list[str] = []
     conflicting: list[str] = []
     for root, is_mutation in ((query, False), (mutation, True), (subscription, False)):
@@ -117,6 +123,10 @@ def _declare_root_access(query: type, mutation: type | None, subscription: type 
             for rule in rules:
                 if isinstance(rule, ReadWriteScope):
                     rule.bind(mutation=is_mutation)
+            if root is mutation:
+                for extension in field.extensions:
+                    if isinstance(extension, HashesPassword):
+                        extension.bind()
     if missing:
         raise ScopeConfigurationError(
             f"Root fields without an access declaration: {', '.join(missing)}. Decorate each "

@@ -93,3 +93,21 @@ def test_checks_module_does_not_import_strawberry():
         "sys.exit('strawberry' in sys.modules or 'graphql' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("value", [None, 0, -1, "1", 1.5, True])
+def test_max_password_hashes_must_be_a_positive_int_e106(settings, value):
+    settings.GQLAUTH_GRAPHQL = {"MAX_PASSWORD_HASHES": value}
+    (message,) = [m for m in checks.run_checks() if m.id == "gqlauth.E106"]
+    assert message.msg == (
+        "GQLAUTH_GRAPHQL['MAX_PASSWORD_HASHES'] must be a positive integer: the most "
+        "password-hashing mutations one request may run."
+    )
+    assert graphql_ids() == ["gqlauth.E106"]
+
+
+def test_max_password_hashes_defaults_to_one(settings):
+    assert graphql_settings().max_password_hashes == 1
+    settings.GQLAUTH_GRAPHQL = {"MAX_PASSWORD_HASHES": 3}
+    assert graphql_ids() == []
+    assert graphql_settings().max_password_hashes == 3

@@ -117,7 +117,7 @@ def test_parsing_and_validation_are_cached_across_requests():
 def test_hardening_rule_classes_are_built_once_per_configuration(settings):
     first, second = HardeningRules(), HardeningRules()
     assert first is not second
-    assert len(first.validation_rules) == 2  # depth and aliases by default
+    assert len(first.validation_rules) == 3  # depth, aliases and password hashes by default
     assert all(a is b for a, b in zip(first.validation_rules, second.validation_rules, strict=True))
 
     settings.GQLAUTH_GRAPHQL = {"MAX_DEPTH": 3}
