@@ -18,6 +18,7 @@ from gqlauth import tokens
 from gqlauth.models import AccessToken
 
 OK, PARTIAL, DENIED, ANONYMOUS = "ok", "partial", "denied", "anonymous"
+NO_PROFILE = "no profile"  # me answers, but its user (a user's record) needs "read"
 
 CALLERS = ("no token", "none", "read", "write", "groups", "read groups", "read write groups")
 MATRIX = {
@@ -26,7 +27,7 @@ MATRIX = {
     "usersGroups":  (ANONYMOUS, DENIED, PARTIAL, DENIED, DENIED, OK,         OK),
     "user":         (ANONYMOUS, DENIED, OK,      DENIED, DENIED, OK,         OK),
     "groups":       (ANONYMOUS, DENIED, DENIED,  DENIED, OK,     OK,         OK),
-    "me":           (ANONYMOUS, OK,     OK,      OK,     OK,     OK,         OK),
+    "me":           (ANONYMOUS, NO_PROFILE, OK,  NO_PROFILE, NO_PROFILE, OK, OK),
     "createUser":   (ANONYMOUS, DENIED, DENIED,  OK,     DENIED, DENIED,     OK),
 }  # fmt: skip
 INVALID_TOKENS = {
@@ -152,6 +153,12 @@ def expected(operation: Operation, caller: str, outcome: str) -> tuple[int, dict
                 )
                 for i in range(len(users))
             ],
+        }
+    if outcome == NO_PROFILE:
+        scopes = [] if caller == "none" else caller.split()
+        return HTTPStatus.OK, {
+            "data": {"me": {"scopes": scopes, "user": None}},
+            "errors": [error(FORBIDDEN, ["me", "user"], code="FORBIDDEN", requiredScopes=["read"])],
         }
     if outcome == DENIED:
         denial = error(

@@ -189,3 +189,15 @@ def test_scope_follows_operation_type_not_http_verb(gql, world):
     assert [(e["path"], e["extensions"]["code"]) for e in mutation.errors] == [
         (["createUser"], "FORBIDDEN")
     ]
+
+
+@pytest.mark.parametrize("scopes", [("groups",), ("write",), ()])
+def test_me_shows_the_callers_profile_only_with_read(gql, world, scopes):
+    response = gql.post("{ me { scopes user { email } } }", token=world.token(*scopes))
+
+    assert response.data == {"me": {"scopes": list(scopes), "user": None}}
+    assert [(e["path"], e["extensions"]) for e in response.errors] == [
+        (["me", "user"], {"code": "FORBIDDEN", "requiredScopes": ["read"]})
+    ]
+    with_read = gql.post("{ me { user { email } } }", token=world.token("read", *scopes))
+    assert with_read.body == {"data": {"me": {"user": {"email": "alice@example.com"}}}}

@@ -30,6 +30,7 @@ GUARDED = {
     ("Query", "groups"): ["groups"],
     ("Mutation", "createUser"): ["write"],
     ("User", "groups"): ["groups"],
+    ("Viewer", "user"): ["read"],
 }
 
 
