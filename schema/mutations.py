@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from gqlauth.graphql.hardening import hashes_password
-from gqlauth.graphql.permissions import requires_read_write_scope
+from gqlauth.graphql.permissions import requires_permission, requires_read_write_scope
 from schema import accounts
 from schema.types import UserType
 
@@ -13,6 +13,7 @@ from schema.types import UserType
 @strawberry.type
 class Mutation:
     @requires_read_write_scope()
+    @requires_permission("auth.add_user")
     @hashes_password()
     @strawberry.mutation(
         description=(

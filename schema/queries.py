@@ -13,8 +13,17 @@ from django.db.models import QuerySet
 
 from gqlauth.graphql.context import credentials_of
 from gqlauth.graphql.pagination import DEFAULT_LIMIT, window
-from gqlauth.graphql.permissions import authenticated, requires_read_write_scope, requires_scope
+from gqlauth.graphql.permissions import (
+    authenticated,
+    own_records_only,
+    requires_permission,
+    requires_read_write_scope,
+    requires_scope,
+)
 from schema.types import GroupType, UserType, Viewer
+
+# Reading users other than yourself takes this Django permission, besides the read scope.
+VIEW_USER = "auth.view_user"
 
 # A User ID as this API prints it: ASCII digits, at most 19 (a 64-bit primary key).
 _USER_PK = re.compile(r"[0-9]{1,19}")
@@ -33,16 +42,34 @@ def user_pk(id: str) -> int | None:
 @strawberry.type
 class Query:
     @requires_read_write_scope()
-    @strawberry_django.field(description="Users by id, one page at a time.")
-    def users(self, offset: int = 0, limit: int = DEFAULT_LIMIT) -> list[UserType]:
+    @requires_permission(VIEW_USER, except_own=True)
+    @strawberry_django.field(
+        description=(
+            f"Users by id, one page at a time. Without the {VIEW_USER} permission, only the caller."
+        )
+    )
+    def users(
+        self, info: strawberry.Info, offset: int = 0, limit: int = DEFAULT_LIMIT
+    ) -> list[UserType]:
         page = window(offset, limit)
         users: QuerySet[Any] = get_user_model().objects.order_by("pk")
+        if (own := own_records_only(info)) is not None:
+            users = users.filter(pk=own.user.pk)
         return users[page]  # type: ignore[return-value]
 
     @requires_read_write_scope()
-    @strawberry_django.field(description="One user, or null when no user has this id.")
-    def user(self, id: strawberry.ID) -> UserType | None:
+    @requires_permission(VIEW_USER, except_own=True)
+    @strawberry_django.field(
+        description=(
+            "One user, or null when no user has this id. Without the "
+            f"{VIEW_USER} permission, only the caller: any other id is FORBIDDEN."
+        )
+    )
+    def user(self, info: strawberry.Info, id: strawberry.ID) -> UserType | None:
         pk = user_pk(id)
+        own = own_records_only(info)
+        if own is not None and pk != own.user.pk:
+            raise own.refusal()  # whether or not that user exists
         if pk is None:
             return None
         return get_user_model().objects.filter(pk=pk)  # type: ignore[return-value]

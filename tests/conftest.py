@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 
 from gqlauth import digests, tokens
 from gqlauth.models import Application, ClientType, GrantType
@@ -47,12 +47,17 @@ def _issuer(settings: Any) -> None:
 
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
-    """``make_user(username=None, password=PASSWORD, groups=(), **fields)``."""
+    """``make_user(username=None, password=PASSWORD, groups=(), permissions=(), **fields)``.
+
+    ``permissions`` are Django permission strings (``"auth.view_user"``) given to the user
+    directly.
+    """
 
     def make(
         username: str | None = None,
         password: str = PASSWORD,
         groups: tuple[str, ...] = (),
+        permissions: tuple[str, ...] = (),
         **fields: Any,
     ) -> User:
         user = User.objects.create_user(
@@ -60,6 +65,11 @@ def make_user(db: Any) -> Callable[..., User]:
         )
         for name in groups:
             user.groups.add(Group.objects.get_or_create(name=name)[0])
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
         return user
 
     return make

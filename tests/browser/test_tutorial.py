@@ -155,10 +155,12 @@ def test_register_application_then_get_a_token_with_its_secret(
 def test_graphiql_runs_a_query_with_a_bearer_token(
     page: Page, live_server, make_user, make_application, request_log, docs_screenshot
 ):
-    alice = make_user(username="alice")
+    # The README's user: the superuser `make run` creates, who may read every user.
+    admin = make_user(username="admin", is_staff=True, is_superuser=True)
+    make_user(username="alice")
     make_user(username="bob")
-    client = make_application(user=alice)
-    token = password_token(live_server, client, "alice")["access_token"]
+    client = make_application(user=admin)
+    token = password_token(live_server, client, "admin")["access_token"]
 
     open_graphiql(page)
     run_query(page, token, "{\n  users {\n    username\n  }\n}")

@@ -210,7 +210,7 @@ def test_a_field_error_that_nulls_data_is_200_with_null_data(gql, accept):
 @pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE_JSON, JSON])
 def test_a_scope_denial_is_a_200_partial_result(gql, make_tokens, make_user, accept):
     alice = make_user("alice")
-    issued = make_tokens(scopes=("read",))
+    issued = make_tokens(scopes=("read",), user=alice)
 
     response = gql.post(
         "query ($id: ID!) { user(id: $id) { username groups { name } } }",

@@ -1,4 +1,5 @@
-"""createUser: hashing, AUTH_PASSWORD_VALIDATORS, BAD_USER_INPUT naming the field, atomicity."""
+"""createUser: who may call it, hashing, AUTH_PASSWORD_VALIDATORS, BAD_USER_INPUT naming the
+field, atomicity, and MAX_PASSWORD_HASHES."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from http import HTTPStatus
 
 import pytest
 from django.contrib.auth.hashers import get_hasher, identify_hasher
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import IntegrityError
 
 from schema import accounts
@@ -26,7 +27,17 @@ PASSWORD = "a-long-secret-phrase"
 
 @pytest.fixture
 def token(world):
-    return world.token("read", "write")
+    """A token of a user who may add users (auth.add_user), with the write scope."""
+    creator = world.make_user("creator", permissions=("auth.add_user",))
+    return world.token("read", "write", user=creator)
+
+
+NO_PERMISSION = {
+    "message": "You do not have permission to perform this action.",
+    "locations": [{"line": 4, "column": 3}],
+    "path": ["createUser"],
+    "extensions": {"code": "FORBIDDEN", "requiredPermissions": ["auth.add_user"]},
+}
 
 
 def create(gql, token, **variables):
@@ -54,6 +65,47 @@ def test_creates_the_user_with_a_hashed_password(gql, token):
     assert carol.is_active
     assert not carol.is_staff
     assert not carol.is_superuser
+
+
+def test_a_user_without_auth_add_user_creates_nobody_whatever_the_scopes(gql, world, hashes):
+    response = create(gql, world.token("read", "write", "groups"))  # alice: no permission
+
+    assert response.body == {"data": None, "errors": [NO_PERMISSION]}
+    assert not User.objects.filter(username="carol").exists()
+    assert hashes == []
+
+
+def test_a_client_token_creates_nobody_it_has_no_user(gql, world, make_tokens):
+    client_token = make_tokens(scopes=("read", "write"), user=False).access_token
+
+    response = create(gql, client_token)
+
+    assert response.body == {"data": None, "errors": [NO_PERMISSION]}
+    assert not User.objects.filter(username="carol").exists()
+
+
+def test_the_permission_may_come_from_a_group_or_being_superuser(gql, world):
+    adders = Group.objects.create(name="adders")
+    adders.permissions.add(Permission.objects.get(codename="add_user"))
+    member = world.make_user("member", groups=("adders",))
+    root = world.make_user("root", is_superuser=True)
+
+    by_group = create(gql, world.token("write", user=member), username="carol")
+    by_superuser = create(gql, world.token("write", user=root), username="dave")
+
+    assert by_group.data["createUser"]["username"] == "carol"
+    assert by_superuser.data["createUser"]["username"] == "dave"
+
+
+def test_a_user_with_the_permission_still_needs_the_write_scope(gql, world):
+    creator = world.make_user("creator", permissions=("auth.add_user",))
+
+    response = create(gql, world.token("read", user=creator))
+
+    assert [(e["path"], e["extensions"]) for e in response.errors] == [
+        (["createUser"], {"code": "FORBIDDEN", "requiredScopes": ["write"]})
+    ]
+    assert not User.objects.filter(username="carol").exists()
 
 
 def test_optional_fields_default_to_empty(gql, token):
@@ -134,7 +186,7 @@ def test_model_validation_names_the_graphql_argument(gql, token, variables, fiel
     response = create(gql, token, **variables)
 
     assert bad_input(response) == (message, field, {field: [message]})
-    assert User.objects.count() == 2  # alice and bob only
+    assert not User.objects.exclude(username__in=["alice", "bob", "creator"]).exists()
 
 
 def test_a_lost_race_on_the_username_is_bad_user_input_and_writes_nothing(gql, token, monkeypatch):
