@@ -19,7 +19,8 @@ from schema.types import GroupType, UserType, Viewer
 # - `field(description=...)` without a resolver is typed `Any` in strawberry and strawberry_django
 #   (strawberry#1929), so mypy calls the decorator untyped although the field is fully typed.
 # - A strawberry_django type is not its model: resolvers return the model's QuerySet, which
-#   strawberry_django turns into the declared list (or the single object) and optimizes.
+#   strawberry_django turns into the declared list (or the single object) and optimizes, and a
+#   User stands where the schema says UserType (its fields resolve from the model's attributes).
 
 
 @strawberry.type
@@ -57,7 +58,7 @@ class Query:
         credentials = credentials_of(info)
         assert credentials is not None  # authenticated() guarantees it
         return Viewer(
-            user=credentials.user,
+            user=credentials.user,  # type: ignore[arg-type]
             client_id=credentials.client_id,
             scopes=credentials.token.scopes,
             expires_at=credentials.expires_at,
