@@ -222,16 +222,17 @@ def test_unknown_client_without_a_secret_still_costs_a_comparison(digest_compari
 
 
 def test_unknown_client_costs_what_a_wrong_secret_costs(make_application, monkeypatch):
-    # The work itself, not only the call count: each path computes exactly one HMAC.
+    # The work itself, not only the call count: each path computes the digests of one secret
+    # (one HMAC per accepted key).
     client = make_application()
     computed: list[str] = []
-    real = digests.digest
+    real = digests.candidates
 
-    def counting(value: str, *, purpose: str) -> str:
+    def counting(value: str, *, purpose: str) -> list[str]:
         computed.append(purpose)
         return real(value, purpose=purpose)
 
-    monkeypatch.setattr(digests, "digest", counting)
+    monkeypatch.setattr(digests, "candidates", counting)
     assert _verify(client.app, client.client_id, "wrong-secret") is False
     wrong_secret = list(computed)
     computed.clear()

@@ -142,3 +142,30 @@ def test_matches_refuses_after_the_key_changed(digest_key):
 def test_matches_refuses_a_malformed_stored_digest():
     assert digests.matches("value", "", purpose="access") is False
     assert digests.matches("value", "0" * 64, purpose="access") is False
+
+
+def test_fallback_keys_still_verify_and_are_not_current(settings):
+    settings.SECRET_KEY = "old" * 20
+    stored = digests.digest("value", purpose="access")
+    settings.SECRET_KEY = "new" * 20
+    settings.SECRET_KEY_FALLBACKS = ["old" * 20]
+
+    assert digests.candidates("value", purpose="access")[1] == stored
+    assert digests.matches("value", stored, purpose="access") is True
+    assert digests.is_current("value", stored, purpose="access") is False
+    assert digests.is_current("value", digests.digest("value", purpose="access"), purpose="access")
+
+
+def test_without_the_fallback_the_old_digest_no_longer_verifies(settings):
+    settings.SECRET_KEY = "old" * 20
+    stored = digests.digest("value", purpose="access")
+    settings.SECRET_KEY = "new" * 20
+
+    assert digests.matches("value", stored, purpose="access") is False
+
+
+def test_password_fingerprint_is_the_password_purpose_digest():
+    assert digests.password_fingerprint("pbkdf2$x") == digests.digest(
+        "pbkdf2$x", purpose="password"
+    )
+    assert digests.password_fingerprint("pbkdf2$x") != digests.password_fingerprint("pbkdf2$y")
