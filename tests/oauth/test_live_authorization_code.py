@@ -332,3 +332,53 @@ def test_authorization_code_flow_with_authlib(
         )
         assert refused.status_code == HTTPStatus.BAD_REQUEST
         assert refused.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.xfail(
+    strict=True,
+    reason="A redirect_uri that differs from the authorization request's is answered "
+    "invalid_request ('Mismatching redirect URI.', oauthlib's MismatchingRedirectURIError); "
+    "RFC 6749 §5.2 and the server's own invalid_grant description say invalid_grant.",
+)
+def test_a_different_redirect_uri_at_the_token_endpoint_is_invalid_grant(
+    issuer: str, make_application: Callable[..., Client], developer: User, alice: User
+) -> None:
+    other_uri = "http://127.0.0.1:8080/other"
+    client = make_application(
+        client_type=ClientType.PUBLIC,
+        grant_types=(GrantType.AUTHORIZATION_CODE,),
+        user=developer,
+        redirect_uris=f"{REDIRECT_URI} {other_uri}",
+    )
+    code_verifier = generate_token(64)
+    with (
+        OAuth2Session(
+            client_id=client.client_id,
+            scope=SCOPE,
+            redirect_uri=REDIRECT_URI,
+            code_challenge_method="S256",
+            default_timeout=TIMEOUT,
+        ) as oauth,
+        requests.Session() as browser,
+    ):
+        authorization_url, _state = oauth.create_authorization_url(
+            f"{issuer}/o/authorize/", code_verifier=code_verifier
+        )
+        location = sign_in_and_approve(browser, authorization_url, alice)
+
+    response = requests.post(
+        f"{issuer}/o/token/",
+        data={
+            "grant_type": "authorization_code",
+            "code": parse_qs(urlsplit(location).query)["code"][0],
+            # Registered for the client, but not the one the code was issued for.
+            "redirect_uri": other_uri,
+            "client_id": client.client_id,
+            "code_verifier": code_verifier,
+        },
+        timeout=TIMEOUT,
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["error"] == "invalid_grant"
