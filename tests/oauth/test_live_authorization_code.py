@@ -335,12 +335,6 @@ def test_authorization_code_flow_with_authlib(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="A redirect_uri that differs from the authorization request's is answered "
-    "invalid_request ('Mismatching redirect URI.', oauthlib's MismatchingRedirectURIError); "
-    "RFC 6749 §5.2 and the server's own invalid_grant description say invalid_grant.",
-)
 def test_a_different_redirect_uri_at_the_token_endpoint_is_invalid_grant(
     issuer: str, make_application: Callable[..., Client], developer: User, alice: User
 ) -> None:
