@@ -22,6 +22,13 @@ from gqlauth.graphql.permissions import (
 )
 from schema.types import GroupType, UserType, Viewer
 
+# Two typing gaps of the GraphQL libraries, marked where they occur:
+# - `field(description=...)` without a resolver is typed `Any` in strawberry and strawberry_django
+#   (strawberry#1929), so mypy calls the decorator untyped although the field is fully typed.
+# - A strawberry_django type is not its model: resolvers return the model's QuerySet, which
+#   strawberry_django turns into the declared list (or the single object) and optimizes, and a
+#   User stands where the schema says UserType (its fields resolve from the model's attributes).
+
 # Reading users other than yourself takes this Django permission, besides the read scope.
 VIEW_USER = "auth.view_user"
 
@@ -43,7 +50,7 @@ def user_pk(id: str) -> int | None:
 class Query:
     @requires_read_write_scope()
     @requires_permission(VIEW_USER, except_own=True)
-    @strawberry_django.field(
+    @strawberry_django.field(  # type: ignore[untyped-decorator]
         description=(
             f"Users by id, one page at a time. Without the {VIEW_USER} permission, only the caller."
         )
@@ -59,7 +66,7 @@ class Query:
 
     @requires_read_write_scope()
     @requires_permission(VIEW_USER, except_own=True)
-    @strawberry_django.field(
+    @strawberry_django.field(  # type: ignore[untyped-decorator]
         description=(
             "One user, or null when no user has this id. Without the "
             f"{VIEW_USER} permission, only the caller: any other id is FORBIDDEN."
@@ -75,17 +82,21 @@ class Query:
         return get_user_model().objects.filter(pk=pk)  # type: ignore[return-value]
 
     @requires_scope("groups")
-    @strawberry_django.field(description="Groups by name, one page at a time.")
+    @strawberry_django.field(  # type: ignore[untyped-decorator]
+        description="Groups by name, one page at a time."
+    )
     def groups(self, offset: int = 0, limit: int = DEFAULT_LIMIT) -> list[GroupType]:
         return Group.objects.order_by("name", "pk")[window(offset, limit)]  # type: ignore[return-value]
 
     @authenticated()
-    @strawberry.field(description="The caller: the bearer token's user, client and scopes.")
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="The caller: the bearer token's user, client and scopes."
+    )
     def me(self, info: strawberry.Info) -> Viewer:
         credentials = credentials_of(info)
         assert credentials is not None  # authenticated() guarantees it
         return Viewer(
-            user=credentials.user,
+            user=credentials.user,  # type: ignore[arg-type]
             client_id=credentials.client_id,
             scopes=credentials.token.scopes,
             expires_at=credentials.expires_at,
