@@ -544,11 +544,38 @@ def test_a_client_token_holds_no_permission(query, path, permissions):
 
 
 def test_without_a_token_permission_fields_are_unauthenticated():
-    result = PERMISSION_SCHEMA.execute_sync(
-        "{ ledger { audit } }", context_value=context(token=False)
+    @strawberry.type
+    class Query:
+        @requires_permission("auth.view_user")
+        @strawberry.field
+        def permission_only(self) -> int | None:
+            return 1
+
+    result = Schema(query=Query).execute_sync(
+        "{ permissionOnly }", context_value=context(token=False)
     )
 
-    assert errors_of(result) == [anonymous(["ledger"])]
+    assert errors_of(result) == [anonymous(["permissionOnly"])]
+
+
+def test_own_records_only_refuses_a_caller_its_rule_would_refuse():
+    """Called outside the rule's check (a resolver reused elsewhere), it still refuses."""
+
+    class FakeInfo:
+        python_name = "visible"
+        _field = next(
+            f
+            for f in PermissionQuery.__strawberry_definition__.fields
+            if f.python_name == "visible"
+        )
+
+        def __init__(self, ctx):
+            self.context = ctx
+
+    with pytest.raises(UnauthenticatedError):
+        own_records_only(FakeInfo(context(token=False)))
+    with pytest.raises(ForbiddenError):
+        own_records_only(FakeInfo(context("read")))  # a client token
 
 
 def test_a_superuser_holds_every_permission(django_user_model):
