@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from gqlauth.views import applications, authorize, endpoints
+from gqlauth.views import applications, authorize, authorized, endpoints
 
 app_name = "oauth2_provider"
 
@@ -23,5 +23,12 @@ urlpatterns = [
         "applications/<int:pk>/rotate-secret/",
         applications.application_rotate,
         name="rotate-secret",
+    ),
+    # The signed-in user's side: applications with access to their account.
+    path("authorized_tokens/", authorized.authorized_token_list, name="authorized-tokens"),
+    path(
+        "authorized_tokens/<int:pk>/revoke/",
+        authorized.authorized_token_revoke,
+        name="authorized-token-revoke",
     ),
 ]
