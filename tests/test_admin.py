@@ -30,6 +30,7 @@ def form_data(**overrides):
         "client_id": "backend-client",
         "user": "",
         "client_type": "confidential",
+        "application_type": "web",
         "client_secret": "",
         "grant_types": ["password", "client_credentials"],
         "redirect_uris": "",
