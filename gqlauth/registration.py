@@ -6,6 +6,9 @@ are RFC 6749 wire values, scopes come from ``OAUTH2_PROVIDER["SCOPES"]``, defaul
 among the allowed ones, a typed secret is long enough, a public client has no secret and no
 ``client_credentials`` grant, and ``authorization_code`` has redirect URIs.
 
+Who may register on the developer pages is the ``REGISTER_APPLICATIONS`` setting, decided by
+:func:`registration_refused`.
+
 A confidential client gets a generated secret when none was typed; the form exposes it once as
 :attr:`ApplicationRegistrationForm.issued_secret` and stores only its digest.
 """
@@ -23,6 +26,11 @@ from gqlauth import digests
 from gqlauth.conf import oauth2_settings
 from gqlauth.models import Application, ClientType, GrantType, validate_client_secret
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from gqlauth.models import UserModel
+
 # Unreserved URI characters (RFC 3986 §2.3): safe in URLs, form bodies and HTTP Basic credentials.
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._~-]+$")
 
@@ -36,6 +44,29 @@ def validate_redirect_uri(uri: str) -> None:
             "without a #fragment.",
             code="invalid_redirect_uri",
         )
+
+
+def registration_refused(user: UserModel | AnonymousUser) -> str | None:
+    """Why ``user`` may not register applications on the developer pages, or None if they may.
+
+    Decided by ``OAUTH2_PROVIDER["REGISTER_APPLICATIONS"]`` (validated by ``gqlauth.E013``):
+    ``"authenticated"`` (any active signed-in user), ``"staff"`` (``is_staff``), or a permission
+    ``"app_label.codename"`` (through the authentication backends, so superusers have it). The
+    admin and the ``createapplication`` command have their own gates (model permissions, shell
+    access) and do not ask this.
+    """
+    rule = oauth2_settings().register_applications
+    if not user.is_authenticated or not user.is_active:
+        return "Sign in with an active account to register applications."
+    if rule == "authenticated":
+        return None
+    if rule == "staff":
+        if user.is_staff:
+            return None
+        return "On this server only staff accounts may register applications."
+    if user.has_perm(rule):
+        return None
+    return f"Registering applications needs the “{rule}” permission, which your account lacks."
 
 
 if TYPE_CHECKING:

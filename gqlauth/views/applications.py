@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -30,6 +31,7 @@ from gqlauth import tokens
 from gqlauth.csp import csp_protect
 from gqlauth.forms import DeveloperApplicationForm
 from gqlauth.models import AccessToken, Application, GrantType
+from gqlauth.registration import registration_refused
 
 _View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 
@@ -181,14 +183,28 @@ def _form_page(
 
 @developer_page("GET", "HEAD")
 def application_list(request: HttpRequest) -> HttpResponse:
+    """The user's applications; the Register buttons only for users who may register."""
     applications = Application.objects.filter(user_id=signed_in_user_id(request)).order_by(
         "name", "pk"
     )
-    return render(request, "gqlauth/applications/list.html", {"applications": applications})
+    context = {
+        "applications": applications,
+        "may_register": registration_refused(request.user) is None,
+    }
+    return render(request, "gqlauth/applications/list.html", context)
 
 
 @developer_page("GET", "POST")
 def application_register(request: HttpRequest) -> HttpResponse:
+    """Register a new application; 403 with the reason for users REGISTER_APPLICATIONS excludes."""
+    refusal = registration_refused(request.user)
+    if refusal is not None:
+        return render(
+            request,
+            "gqlauth/applications/register_forbidden.html",
+            {"reason": refusal},
+            status=HTTPStatus.FORBIDDEN,
+        )
     return _form_page(request, None, saved="Registered", secret_event="registered")
 
 

@@ -1,4 +1,5 @@
-"""Registering on the developer pages: the grant offered first, application type, default scopes."""
+"""Registering on the developer pages: the grant offered first, application type, default scopes,
+and who may register (``REGISTER_APPLICATIONS``)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
 
 from gqlauth.models import Application
 from tests.views.conftest import REGISTER, page_text, register_data, url
 
+LIST = reverse("oauth2_provider:list")
 CODE_GRANT = {
     "grant_types": ["authorization_code"],
     "redirect_uris": "https://app.example/cb",
@@ -118,3 +122,97 @@ def test_edit_shows_and_changes_application_type_and_default_scopes(
     assert response.status_code == HTTPStatus.FOUND
     app.refresh_from_db()
     assert (app.application_type, app.default_scopes) == ("native", "groups")
+
+
+# --- Who may register: REGISTER_APPLICATIONS ---------------------------------------------------
+
+
+@pytest.fixture
+def register_rule(settings):
+    def set_rule(rule: str) -> None:
+        settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "REGISTER_APPLICATIONS": rule}
+
+    return set_rule
+
+
+def _assert_refused(browser, reason: str) -> None:
+    page = browser.get(REGISTER)
+    post = browser.post(REGISTER, register_data())
+    listing = page_text(browser.get(LIST))
+
+    for response in (page, post):
+        assert response.status_code == HTTPStatus.FORBIDDEN
+        html = page_text(response)
+        assert "<h1>You may not register applications</h1>" in html
+        assert f'<p class="message message-error">{reason}</p>' in html
+        assert 'name="grant_types"' not in html
+        assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert not Application.objects.exists()
+    assert f'href="{REGISTER}"' not in listing
+    assert "Your account may not register applications on this server" in listing
+
+
+def _assert_allowed(browser) -> None:
+    assert browser.get(REGISTER).status_code == HTTPStatus.OK
+    assert f'href="{REGISTER}"' in page_text(browser.get(LIST))
+    assert browser.post(REGISTER, register_data()).status_code == HTTPStatus.OK  # secret page
+    assert Application.objects.count() == 1
+
+
+def test_by_default_any_signed_in_user_may_register(browser):
+    _assert_allowed(browser)
+
+
+def test_authenticated_rule(browser, register_rule):
+    register_rule("authenticated")
+
+    _assert_allowed(browser)
+
+
+def test_staff_rule_refuses_other_users(browser, register_rule):
+    register_rule("staff")
+
+    _assert_refused(browser, "On this server only staff accounts may register applications.")
+
+
+def test_staff_rule_lets_staff_register(browser, owner, register_rule):
+    register_rule("staff")
+    owner.is_staff = True
+    owner.save()
+
+    _assert_allowed(browser)
+
+
+def test_permission_rule_refuses_users_without_it(browser, register_rule):
+    register_rule("gqlauth.add_application")
+
+    _assert_refused(
+        browser,
+        "Registering applications needs the “gqlauth.add_application” permission, "
+        "which your account lacks.",
+    )
+
+
+@pytest.mark.parametrize("how", ["user permission", "group permission", "superuser"])
+def test_permission_rule_lets_holders_register(client, make_user, register_rule, how):
+    register_rule("gqlauth.add_application")
+    permission = Permission.objects.get(codename="add_application")
+    user = make_user(is_superuser=how == "superuser", groups=("registrars",))
+    if how == "user permission":
+        user.user_permissions.add(permission)
+    elif how == "group permission":
+        user.groups.get().permissions.add(permission)
+    client.force_login(user)
+
+    _assert_allowed(client)
+
+
+def test_the_rule_does_not_stop_owners_managing_existing_applications(
+    browser, owner, make_application, register_rule
+):
+    register_rule("staff")
+    app = make_application(user=owner).app
+
+    assert browser.get(url("detail", app)).status_code == HTTPStatus.OK
+    assert browser.get(url("update", app)).status_code == HTTPStatus.OK
+    assert app.client_id in page_text(browser.get(LIST))
