@@ -117,7 +117,7 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     )
     messages += each_key(
         raw,
-        ("REFRESH_TOKEN_EXPIRE_SECONDS",),
+        ("REFRESH_TOKEN_EXPIRE_SECONDS", "REFRESH_TOKEN_MAX_LIFETIME_SECONDS"),
         lambda value: value is None or is_positive_int(value),
         "{key} must be None (never) or a positive integer.",
         check_id="gqlauth.E007",
@@ -149,6 +149,16 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
         check_id="gqlauth.E010",
     )
 
+    messages += each_key(
+        raw,
+        ("TOKEN_DIGEST_KEY_FALLBACKS",),
+        lambda value: (
+            isinstance(value, (list, tuple))
+            and all(isinstance(key, str) and len(key) >= 32 for key in value)
+        ),
+        "{key} must be a list of strings of 32+ characters (old TOKEN_DIGEST_KEY values).",
+        check_id="gqlauth.E014",
+    )
     messages += _issuer_messages(raw["ISSUER"])
     messages += each_key(
         raw,

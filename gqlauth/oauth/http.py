@@ -135,6 +135,11 @@ def token_response(request: HttpRequest) -> HttpResponse:
                 description="The refresh token was already used"
                 + ("; its tokens are revoked." if revoked else ".")
             ) from exc
+        except tokens.RefreshRaceLostError as exc:
+            raise errors.InvalidGrantError(
+                description="Another request refreshed with this refresh token at the same time; "
+                "retry."
+            ) from exc
         except AuthorizationCodeReusedError as exc:
             # RFC 6749 §4.1.2: deny, and revoke every token issued from the code.
             tokens.on_code_replay(exc)

@@ -142,6 +142,7 @@ def test_user_by_id(make_user):
             ("secret", "password"),
             "Unknown client type 'secret'; use confidential or public.",
         ),
+        (("confidential", " , "), "Give at least one grant type."),
         (
             ("confidential", "implicit"),
             "Unknown grant type 'implicit'; use one of: authorization-code, password, "
