@@ -7,10 +7,11 @@ import re
 from http import HTTPStatus
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.urls import reverse
 
 from gqlauth.models import Application
+from gqlauth.registration import registration_refused
 from tests.views.conftest import REGISTER, page_text, register_data, url
 
 LIST = reverse("oauth2_provider:list")
@@ -216,3 +217,12 @@ def test_the_rule_does_not_stop_owners_managing_existing_applications(
     assert browser.get(url("detail", app)).status_code == HTTPStatus.OK
     assert browser.get(url("update", app)).status_code == HTTPStatus.OK
     assert app.client_id in page_text(browser.get(LIST))
+
+
+def test_anonymous_and_inactive_users_may_not_register(make_user):
+    inactive = make_user(is_active=False)
+
+    for user in (AnonymousUser(), inactive):
+        assert registration_refused(user) == (
+            "Sign in with an active account to register applications."
+        )
