@@ -17,12 +17,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from gqlauth import digests
 from gqlauth.conf import oauth2_settings
 from gqlauth.models import AccessToken, Application, Consent, RefreshToken
+
+if TYPE_CHECKING:
+    from gqlauth.models import UserModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,17 +57,22 @@ def _settings_order(scopes: Iterable[str]) -> list[str]:
 
 
 def authorized_applications(
-    user_id: int, now: datetime | None = None
+    user: UserModel, now: datetime | None = None
 ) -> list[AuthorizedApplication]:
-    """The applications with access for user ``user_id``, most recently issued first.
+    """The applications with access for ``user``, most recently issued first.
 
-    Applications the user only consented to (no live token) come last, by name. Inactive
-    applications are included: their tokens do not work while they stay inactive, but come back
-    if an administrator reactivates them, so the user may still revoke them.
+    Tokens issued under another password than the user's current one are dead (they carry the
+    fingerprint of the password hash they were issued under) and are not counted. Applications
+    the user only consented to (no live token) come last, by name. Inactive applications, or
+    applications of an inactive owner, are included: their tokens do not work while that lasts,
+    but come back if an administrator reactivates them, so the user may still revoke them.
     """
     now = now or timezone.now()
-    access = AccessToken.objects.filter(user_id=user_id).valid(now)
-    refresh = RefreshToken.objects.filter(user_id=user_id).live(now)
+    # The fingerprint of the current hash under every accepted digest key (key rotation).
+    current = digests.candidates(user.password, purpose="password")
+    mine = {"user_id": user.pk, "user_fingerprint__in": current}
+    access = AccessToken.objects.filter(**mine).valid(now)
+    refresh = RefreshToken.objects.filter(**mine).live(now)
     columns = ("application_id", "scope", "created")
     rows = (
         access.order_by()
@@ -76,7 +86,7 @@ def authorized_applications(
         if application_id not in issued or created > issued[application_id]:
             issued[application_id] = created
 
-    consents = Consent.objects.filter(user_id=user_id)
+    consents = Consent.objects.filter(user_id=user.pk)
     applications = (
         Application.objects.filter(
             Q(pk__in=list(issued)) | Q(pk__in=consents.values("application_id"))

@@ -29,7 +29,7 @@ def test_scopes_are_the_union_of_live_tokens_in_settings_order(me, make_applicat
     make_tokens(scopes=("groups",), user=me, application=app)
     make_tokens(scopes=("write", "read"), user=me, application=app, with_refresh=False)
 
-    [entry] = authorized_applications(me.pk)
+    [entry] = authorized_applications(me)
 
     assert entry.application == app
     assert entry.scopes == ["read", "write", "groups"]
@@ -49,14 +49,14 @@ def test_live_means_an_unexpired_access_token_or_a_live_refresh_token(
     expired = make_tokens(scopes=("groups",), user=me, application=dead, expires_in=-1)
     RefreshToken.objects.filter(pk=expired.refresh.pk).revoke()
 
-    found = {entry.application.name: entry.scopes for entry in authorized_applications(me.pk)}
+    found = {entry.application.name: entry.scopes for entry in authorized_applications(me)}
 
     assert found == {"refresh only": ["read"], "access only": ["write"]}
 
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "REFRESH_TOKEN_EXPIRE_SECONDS": 60}
     RefreshToken.objects.update(created=timezone.now() - timedelta(seconds=61))
 
-    found = {entry.application.name for entry in authorized_applications(me.pk)}
+    found = {entry.application.name for entry in authorized_applications(me)}
 
     assert found == {"access only"}
 
@@ -66,7 +66,7 @@ def test_other_users_and_client_tokens_are_not_mine(me, make_user, make_applicat
     make_tokens(user=make_user(), application=app)
     make_tokens(user=False, application=app)
 
-    assert authorized_applications(me.pk) == []
+    assert authorized_applications(me) == []
 
 
 def test_newest_first_then_consents_without_tokens_by_name(me, make_application, make_tokens):
@@ -80,7 +80,7 @@ def test_newest_first_then_consents_without_tokens_by_name(me, make_application,
     _issued_at(make_tokens(user=me, application=new), now - timedelta(minutes=1))
     Consent.objects.create(user=me, application=old, scope="read write")
 
-    found = authorized_applications(me.pk)
+    found = authorized_applications(me)
 
     assert [entry.application.name for entry in found] == ["new", "old", "Alpha", "zeta"]
     assert found[1].last_issued == AccessToken.objects.get(pk=newest.access.pk).created
@@ -105,11 +105,26 @@ def test_two_queries_however_many_tokens_and_applications(
 
     grow(1)
     with django_assert_num_queries(2):
-        assert len(authorized_applications(me.pk)) == 1
+        assert len(authorized_applications(me)) == 1
 
     grow(10)
     with django_assert_num_queries(2):
-        found = authorized_applications(me.pk)
+        found = authorized_applications(me)
         # Owners come with the same queries (select_related).
         assert all(entry.application.user.username for entry in found)
     assert len(found) == 11
+
+
+def test_tokens_of_an_earlier_password_are_dead_and_not_counted(me, make_application, make_tokens):
+    app = make_application(name="Photo printer").app
+    make_tokens(scopes=("read",), user=me, application=app)
+    Consent.objects.create(user=me, application=app, scope="read")
+
+    me.set_password("a-new-passphrase-42")
+    me.save()
+    [entry] = authorized_applications(me)
+
+    assert (entry.holds_tokens, entry.scopes, entry.approved_scopes) == (False, [], ["read"])
+    make_tokens(scopes=("write",), user=me, application=app)
+    [entry] = authorized_applications(me)
+    assert entry.scopes == ["write"]

@@ -25,7 +25,9 @@ from gqlauth.views.applications import developer_page, signed_in_user_id
 @developer_page("GET", "HEAD")
 def authorized_token_list(request: HttpRequest) -> HttpResponse:
     """The signed-in user's authorized applications, newest token first."""
-    entries = authorized_applications(signed_in_user_id(request))
+    user = request.user
+    assert not isinstance(user, AnonymousUser)  # developer_page signs users in first
+    entries = authorized_applications(user)
     return render(request, "gqlauth/authorized/list.html", {"authorized": entries})
 
 

@@ -7,13 +7,21 @@ from http import HTTPStatus
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from gqlauth.models import AccessToken, AuthorizationCode, Consent, GrantType, RefreshToken
+from gqlauth.models import (
+    AccessToken,
+    Application,
+    AuthorizationCode,
+    Consent,
+    GrantType,
+    RefreshToken,
+)
 from tests.oauth.test_authorization_code import REDIRECT, pkce_pair
 from tests.views.conftest import page_text
 
@@ -104,10 +112,15 @@ def test_a_consent_without_tokens_is_listed_as_approved(browser, owner, code_cli
     assert f'action="{revoke_url(code_client.app)}"' in html
 
 
-def test_a_suspended_application_is_listed_with_a_note(browser, owner, code_client, make_tokens):
+@pytest.mark.parametrize("inactive", ["application", "its owner"])
+def test_a_suspended_application_is_listed_with_a_note(
+    browser, owner, code_client, make_tokens, inactive
+):
     make_tokens(user=owner, application=code_client.app)
-    code_client.app.active = False
-    code_client.app.save()
+    if inactive == "application":
+        Application.objects.filter(pk=code_client.app.pk).update(active=False)
+    else:
+        User.objects.filter(pk=code_client.app.user_id).update(is_active=False)
 
     html = page_text(browser.get(PAGE))
 
