@@ -105,7 +105,9 @@ def test_register_application_then_get_a_token_with_its_secret(
     page.get_by_role("link", name="Register a new application").first.click()
     page.get_by_label("Name").fill("Tutorial client")
     page.get_by_label("Confidential").check()
-    page.get_by_label("Resource owner password-based (password)").check()
+    # The tutorial's grant is the password grant; the form proposes the authorization code grant.
+    page.get_by_label("Authorization code with PKCE (authorization_code)").uncheck()
+    page.get_by_label("Resource owner password (legacy; deprecated by RFC 9700 §2.4)").check()
     docs_screenshot(page, "register-application", full_page=True)
     page.get_by_role("button", name="Register").click()
 
