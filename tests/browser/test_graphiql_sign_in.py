@@ -63,7 +63,7 @@ def requests_to(request_log, path: str) -> list[str]:
 
 
 def test_graphiql_signs_in_with_the_flow_queries_and_signs_out(
-    page: Page, live_server, graphiql_client, issuer, request_log, docs_screenshot
+    page: Page, live_server, graphiql_client, issuer, request_log
 ):
     open_graphiql(page)
     token_field = page.get_by_label("Bearer token")
@@ -100,7 +100,6 @@ def test_graphiql_signs_in_with_the_flow_queries_and_signs_out(
     expect(result_pane(page)).to_contain_text('"clientId": "graphiql"')
     expect(result_pane(page)).to_contain_text('"username": "alice"')
     expect(result_pane(page)).to_contain_text('"name": "developers"')
-    docs_screenshot(page, "graphiql-sign-in")
     status, _ = graphql(live_server, token, "{ me { scopes } }")
     assert status == 200
 
