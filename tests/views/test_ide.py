@@ -97,7 +97,9 @@ def scope_boxes(block: str) -> list[tuple[str, bool, str]]:
     ]
 
 
-def test_no_sign_in_button_without_a_client_id(client):
+def test_no_sign_in_button_without_a_client_id(client, settings):
+    settings.GQLAUTH_GRAPHQL = {"GRAPHIQL_CLIENT_ID": None}
+
     html = get_ide(client).content.decode()
 
     assert 'id="sign-in"' not in html
