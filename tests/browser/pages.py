@@ -34,6 +34,11 @@ def sign_in(page: Page, username: str, next_path: str) -> None:
 
 def open_graphiql(page: Page) -> None:
     page.goto("/graphql/")
+    wait_for_graphiql(page)
+
+
+def wait_for_graphiql(page: Page) -> None:
+    """Wait until GraphiQL is ready for typing: editors mounted and the schema introspected."""
     # The explorer plugin opens once the schema has been introspected.
     expect(page.locator(".graphiql-container")).to_be_visible()
     expect(page.get_by_role("button", name="Hide GraphiQL Explorer")).to_be_visible()

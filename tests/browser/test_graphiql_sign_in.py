@@ -24,7 +24,14 @@ except ImportError:
 from django.contrib.auth.models import User
 
 from gqlauth.models import AccessToken, GrantType
-from tests.browser.pages import graphql, open_graphiql, result_pane, run_query, submit_sign_in
+from tests.browser.pages import (
+    graphql,
+    open_graphiql,
+    result_pane,
+    run_query,
+    submit_sign_in,
+    wait_for_graphiql,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -94,6 +101,8 @@ def test_graphiql_signs_in_with_the_flow_queries_and_signs_out(
     assert PENDING_KEY not in storage_and_cookies(page)
     assert AccessToken.objects.get().scope == "read groups"
     assert len(requests_to(request_log, "/o/token/")) == 1
+    # The page was loaded anew by the redirect: let GraphiQL finish booting before typing.
+    wait_for_graphiql(page)
 
     run_query(page, "{ me { clientId scopes user { username } } groups { name } }")
 
