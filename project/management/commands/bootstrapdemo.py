@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
@@ -29,6 +29,9 @@ from django.urls import reverse
 from gqlauth import digests
 from gqlauth.graphql.conf import graphql_settings
 from gqlauth.models import Application, ClientType, GrantType
+
+if TYPE_CHECKING:
+    from gqlauth.models import UserModel
 
 ADMIN_USERNAME = "admin"
 APPLICATION_NAME = "Tutorial demo"
@@ -62,7 +65,7 @@ def graphiql_redirect_uris(port: int) -> list[str]:
     return [f"http://{host}:{port}{reverse('graphql')}" for host in GRAPHIQL_HOSTS]
 
 
-def ensure_graphiql_application(owner: AbstractBaseUser, port: int) -> Application | None:
+def ensure_graphiql_application(owner: UserModel, port: int) -> Application | None:
     """The public client GraphiQL signs in with, created or given this port's redirect URIs.
 
     None when ``GQLAUTH_GRAPHQL["GRAPHIQL_CLIENT_ID"]`` is None (no Sign in button to serve).
