@@ -128,7 +128,8 @@ GQLAUTH_GRAPHQL = {
 # 2. Build a query with the explorer on the left, or type one here.
 # 3. Run it with the play button or Ctrl+Enter.
 #
-# Each field needs an OAuth2 scope: users needs "read", groups needs "groups".
+# Each field needs an OAuth2 scope: users needs "read", groups needs "groups". Your user's
+# Django permissions count too: without auth.view_user, users lists only you.
 
 {
   users {
