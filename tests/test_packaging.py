@@ -40,15 +40,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = "gqlauth/static/gqlauth/vendor"
 
-pytestmark = [
-    pytest.mark.packaging,
-    pytest.mark.skipif(
-        os.environ.get("GQLAUTH_PACKAGING") != "1",
+if os.environ.get("GQLAUTH_PACKAGING") != "1":
+    pytest.skip(
         reason="packaging test: set GQLAUTH_PACKAGING=1 (make test PACKAGING=1) to build the "
         "sdist and wheel, install the wheel into a fresh virtualenv and serve a new project "
         "with it (a minute or two; needs PyPI)",
-    ),
-]
+        allow_module_level=True,
+    )
+
+pytestmark = pytest.mark.packaging
 
 # Variables of this test run that must not leak into the user's project.
 FOREIGN_ENV = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
@@ -72,7 +72,7 @@ SCHEMA = """
 import strawberry
 
 from gqlauth.graphql.context import credentials_of
-from gqlauth.graphql.permissions import requires_scope
+from gqlauth.graphql.permissions import authenticated, requires_scope
 from gqlauth.graphql.schema import Schema
 
 
@@ -82,6 +82,11 @@ class Query:
     @strawberry.field
     def greeting(self, info: strawberry.Info) -> str:
         return f"Hello, {credentials_of(info).user.get_username()}!"
+
+    @authenticated()  # any valid token, whatever its scopes
+    @strawberry.field
+    def whoami(self, info: strawberry.Info) -> str:
+        return credentials_of(info).client_id
 
 
 schema = Schema(query=Query)
@@ -103,9 +108,10 @@ urlpatterns = [
 """
 
 # Django's LoginView needs a registration/login.html; the site provides it, not gqlauth.
-LOGIN_TEMPLATE = """<!DOCTYPE html><title>Sign in</title>
+LOGIN_TEMPLATE = """
 <form method="post">{% csrf_token %}{{ form }}
-<input type="hidden" name="next" value="{{ next }}"><button type="submit">Sign in</button></form>
+  <input type="hidden" name="next" value="{{ next }}"><button type="submit">Sign in</button>
+</form>
 """
 
 
@@ -406,6 +412,7 @@ def test_the_guarded_field_needs_its_scope(site: Site) -> None:
     read = site.token("read")[2]["access_token"]
 
     assert site.graphql("{ greeting }", greet) == {"data": {"greeting": "Hello, admin!"}}
+    assert site.graphql("{ whoami }", read) == {"data": {"whoami": CLIENT_ID}}
     denied = site.graphql("{ greeting }", read)
     assert denied["data"] is None
     assert [e["extensions"] for e in denied["errors"]] == [
