@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -39,6 +40,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = "gqlauth/static/gqlauth/vendor"
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 if os.environ.get("GQLAUTH_PACKAGING") != "1":
     pytest.skip(
@@ -147,7 +149,7 @@ class Dists:
 
     def sdist_names(self) -> list[str]:
         with tarfile.open(self.sdist) as archive:
-            # Paths inside the sdist's single top folder (django_gqlauth-0.1.0/...).
+            # Paths inside the sdist's single top folder (django_gqlauth-VERSION/...).
             return [m.name.split("/", 1)[1] for m in archive.getmembers() if "/" in m.name]
 
     def metadata(self) -> Message:
@@ -184,7 +186,7 @@ def test_the_wheel_holds_the_reusable_app_only(dists: Dists) -> None:
     names = dists.wheel_names()
     top_level = {name.split("/", 1)[0] for name in names}
 
-    assert top_level == {"gqlauth", "django_gqlauth-0.1.0.dist-info"}
+    assert top_level == {"gqlauth", f"django_gqlauth-{VERSION}.dist-info"}
     assert not [n for n in names if n.startswith(("project/", "schema/", "tests/"))]
     # Every file of the app's tree is in it: templates, static files, migrations, py.typed,
     # and the git-ignored GraphiQL bundles.
@@ -222,7 +224,7 @@ def test_the_metadata_describes_the_app(dists: Dists) -> None:
     classifiers = meta.get_all("Classifier") or []
 
     assert meta["Name"] == "django-gqlauth"
-    assert meta["Version"] == "0.1.0"
+    assert meta["Version"] == VERSION
     assert meta["Requires-Python"] == ">=3.11"
     assert meta["License-Expression"] == "BSD-3-Clause"
     assert meta["Summary"]
