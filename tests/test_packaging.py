@@ -271,7 +271,8 @@ class Site:
             with (opener or self.opener()).open(request, timeout=30) as response:
                 return response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
-            return error.code, error.headers, error.read()
+            with error:  # an unclosed response would be a ResourceWarning, an error here
+                return error.code, error.headers, error.read()
 
     def token(self, scope: str) -> tuple[int, Message, dict[str, object]]:
         body = urllib.parse.urlencode(
