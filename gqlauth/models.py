@@ -386,10 +386,18 @@ class RefreshToken(IssuedToken):
 
 
 def revoke_family(family: uuid.UUID | str, now: datetime | None = None) -> None:
-    """Revoke every refresh token of ``family`` and delete their access tokens, atomically."""
+    """Revoke every refresh token of ``family`` and delete their access tokens, atomically.
+
+    Safe against a rotation of the same family running at the same time: the first UPDATE waits
+    for a rotation that already holds the live row (or makes a later one lose its compare-and-
+    set), and the statements after it run on a fresh snapshot (PostgreSQL's READ COMMITTED), so
+    they also see, and end, the tokens such a rotation committed.
+    """
     with transaction.atomic():
+        refresh_tokens = RefreshToken.objects.filter(family=family)
+        refresh_tokens.revoke(now)
         AccessToken.objects.filter(refresh_token__family=family).delete()
-        RefreshToken.objects.filter(family=family).revoke(now)
+        refresh_tokens.revoke(now)
 
 
 class AuthorizationCode(DigestedSecret):
