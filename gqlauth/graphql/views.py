@@ -11,6 +11,9 @@ Contract of :class:`GraphQLView`, beyond strawberry's:
   is executed. A request without a token runs; each guarded field then fails on its own.
 - A mutation sent by GET is ``405`` with ``Allow: POST`` (GraphQL over HTTP); a method other than
   GET and POST is ``405`` with ``Allow: GET, POST``; a body over ``MAX_BODY_BYTES`` is ``413``.
+- Browser apps on other origins (CORS, :mod:`gqlauth.cors`): preflights are answered for every
+  application's allowed origins; an answer obtained with a token is readable only from the
+  origins of the token's application.
 - Every HTTP-level error has a GraphQL-shaped JSON body:
   ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``.
 - A browser GET (``Accept: text/html``, no ``query``) gets the GraphiQL page of
@@ -43,6 +46,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from gqlauth import cors
 from gqlauth.bearer import authenticate_bearer
 from gqlauth.errors import InvalidTokenError
 from gqlauth.graphql.conf import graphql_settings
@@ -111,6 +115,8 @@ def _content_length(request: HttpRequest) -> int:
         return 0
 
 
+# CORS outermost: a preflight is answered before the GET/POST check.
+@method_decorator(cors.cross_origin(cors.GRAPHQL_ENDPOINT), name="dispatch")
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(_in_accepted_media_type, name="dispatch")
 class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
@@ -148,6 +154,7 @@ class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
         authenticated = authenticate_bearer(request)
         if authenticated is not None:
             credentials = BearerCredentials.from_token(authenticated[1])
+            cors.answered_for(request, authenticated[1].application)
         request.user = (credentials.user if credentials else None) or AnonymousUser()
         request.auth = credentials.token if credentials else None  # type: ignore[attr-defined]
         return GraphQLContext(request=request, response=response, credentials=credentials)
