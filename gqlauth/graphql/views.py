@@ -11,9 +11,10 @@ Contract of :class:`GraphQLView`, beyond strawberry's:
   is executed. A request without a token runs; each guarded field then fails on its own.
 - A mutation sent by GET is ``405`` with ``Allow: POST`` (GraphQL over HTTP); a method other than
   GET and POST is ``405`` with ``Allow: GET, POST``; a body over ``MAX_BODY_BYTES`` is ``413``.
-- Browser apps on other origins (CORS, :mod:`gqlauth.cors`): preflights are answered for every
-  application's allowed origins; an answer obtained with a token is readable only from the
-  origins of the token's application.
+- Browser apps on other origins (CORS, :mod:`gqlauth.cors`): preflights are answered for the
+  allowed origins of every usable application; an answer obtained with a token is readable only
+  from the origins of the token's application, and one without a token (none, or refused) from
+  any of those origins.
 - Every HTTP-level error has a GraphQL-shaped JSON body:
   ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``.
 - A browser GET (``Accept: text/html``, no ``query``) gets the GraphiQL page of
