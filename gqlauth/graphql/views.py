@@ -11,10 +11,6 @@ Contract of :class:`GraphQLView`, beyond strawberry's:
   is executed. A request without a token runs; each guarded field then fails on its own.
 - A mutation sent by GET is ``405`` with ``Allow: POST`` (GraphQL over HTTP); a method other than
   GET and POST is ``405`` with ``Allow: GET, POST``; a body over ``MAX_BODY_BYTES`` is ``413``.
-- Browser apps on other origins (CORS, :mod:`gqlauth.cors`): preflights are answered for the
-  allowed origins of every usable application; an answer obtained with a token is readable only
-  from the origins of the token's application, and one without a token (none, or refused) from
-  any of those origins.
 - Every HTTP-level error has a GraphQL-shaped JSON body:
   ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``.
 - A browser GET (``Accept: text/html``, no ``query``) gets the GraphiQL page of
@@ -26,6 +22,10 @@ Contract of :class:`GraphQLView`, beyond strawberry's:
   does not parse or validate, the variables do not coerce) is ``400`` with no ``data`` entry;
   with ``application/json`` it stays ``200`` with ``"data": null``. Field errors are ``200``
   with both types.
+- Browser apps on other origins (CORS, :mod:`gqlauth.cors`): preflights are answered for the
+  allowed origins of every usable application; an answer obtained with a token is readable only
+  from the origins of the token's application, and one without a token (none, or refused) from
+  any of those origins.
 """
 
 from __future__ import annotations
