@@ -116,6 +116,7 @@ class ApplicationAdmin(_ApplicationAdminBase):
                         "allowed_scopes",
                         "default_scopes",
                         "redirect_uris",
+                        "allowed_origins",
                         "skip_authorization",
                         "can_introspect",
                     )

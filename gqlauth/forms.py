@@ -42,6 +42,7 @@ class DeveloperApplicationForm(ApplicationRegistrationForm):
             "application_type",
             "grant_types",
             "redirect_uris",
+            "allowed_origins",
             "allowed_scopes",
             "default_scopes",
         ]
@@ -84,6 +85,15 @@ class DeveloperApplicationForm(ApplicationRegistrationForm):
             "authorization code grant; leave empty otherwise."
         )
         self.fields["redirect_uris"].widget.attrs.update({"spellcheck": "false"})
+        origins = self.fields["allowed_origins"]
+        origins.label = "Allowed origins"
+        origins.help_text = (
+            "For a browser app on another site: the origins its pages run on, one per line, "
+            "such as https://app.example.com or http://localhost:3000 (scheme, host and port, "
+            "nothing after them; https except on loopback hosts). Their pages may then call the "
+            "token endpoint and the API with this client's tokens. Leave empty otherwise."
+        )
+        origins.widget.attrs.update({"spellcheck": "false"})
         described = [
             (name, f"{name}: {description}")
             for name, description in oauth2_settings().scopes.items()
@@ -101,6 +111,7 @@ class DeveloperApplicationForm(ApplicationRegistrationForm):
         )
         if self.instance.pk:
             self.initial["redirect_uris"] = "\n".join(self.instance.redirect_uri_list())
+            self.initial["allowed_origins"] = "\n".join(self.instance.allowed_origin_list())
         else:
             self.initial.setdefault("grant_types", [GrantType.AUTHORIZATION_CODE.value])
             self.initial.setdefault("client_type", ClientType.CONFIDENTIAL.value)

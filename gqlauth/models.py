@@ -116,6 +116,11 @@ class Application(models.Model):
     redirect_uris = models.TextField(
         blank=True, help_text="Allowed redirect URIs, space separated."
     )
+    allowed_origins = models.TextField(
+        blank=True,
+        help_text="Origins (scheme://host[:port]) of browser pages that may read this client's "
+        "answers from the token, revocation and GraphQL endpoints (CORS), space separated.",
+    )
     allowed_scopes = models.CharField(
         max_length=1000,
         blank=True,
@@ -185,6 +190,10 @@ class Application(models.Model):
 
     def redirect_uri_list(self) -> list[str]:
         return self.redirect_uris.split()
+
+    def allowed_origin_list(self) -> list[str]:
+        """The origins whose pages may read this client's answers (see :mod:`gqlauth.cors`)."""
+        return self.allowed_origins.split()
 
     def set_client_secret(self, secret: str) -> None:
         """Store the digest of ``secret``; the caller shows the secret once and forgets it."""

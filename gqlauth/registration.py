@@ -4,7 +4,8 @@
 ``createapplication`` command, so a client registered either way passes the same checks: grant types
 are RFC 6749 wire values, scopes come from ``OAUTH2_PROVIDER["SCOPES"]``, default scopes are
 among the allowed ones, a typed secret is long enough, a public client has no secret and no
-``client_credentials`` grant, and ``authorization_code`` has redirect URIs.
+``client_credentials`` grant, ``authorization_code`` has redirect URIs, and allowed origins are
+exact ``https`` origins (``http`` for loopback hosts; :func:`gqlauth.cors.normalise_origin`).
 
 Who may register on the developer pages is the ``REGISTER_APPLICATIONS`` setting, decided by
 :func:`registration_refused`.
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.core.exceptions import ValidationError
 
-from gqlauth import digests
+from gqlauth import cors, digests
 from gqlauth.conf import oauth2_settings
 from gqlauth.models import Application, ClientType, GrantType, validate_client_secret
 
@@ -109,6 +110,13 @@ class ApplicationRegistrationForm(_ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Allowed redirect URIs, separated by spaces or new lines.",
     )
+    allowed_origins = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Origins (scheme://host[:port]) of browser apps that may call the token, "
+        "revocation and GraphQL endpoints as this client (CORS), separated by spaces or new "
+        "lines; https, or http for loopback hosts.",
+    )
     client_secret = forms.CharField(
         required=False,
         strip=False,
@@ -127,6 +135,7 @@ class ApplicationRegistrationForm(_ModelForm):
             "application_type",
             "grant_types",
             "redirect_uris",
+            "allowed_origins",
             "allowed_scopes",
             "default_scopes",
             "skip_authorization",
@@ -195,6 +204,9 @@ class ApplicationRegistrationForm(_ModelForm):
         if errors:
             raise ValidationError(errors)
         return " ".join(dict.fromkeys(uris))
+
+    def clean_allowed_origins(self) -> str:
+        return " ".join(cors.parse_origins(str(self.cleaned_data.get("allowed_origins") or "")))
 
     def clean_client_secret(self) -> str:
         secret = str(self.cleaned_data.get("client_secret") or "")

@@ -444,6 +444,30 @@ def test_add_stores_active_application_type_and_default_scopes(admin_client):
     assert (app.active, app.application_type, app.default_scopes) == (False, "native", "read write")
 
 
+def test_allowed_origins_are_edited_in_the_admin(admin_client, make_application):
+    admin_client.post(
+        ADD_URL, form_data(allowed_origins="https://spa.example\nhttp://127.0.0.1:5173")
+    )
+
+    app = Application.objects.get()
+    assert app.allowed_origins == "https://spa.example http://127.0.0.1:5173"
+    response = admin_client.get(change_url(app))
+    fieldsets = {name: fields["fields"] for name, fields in response.context["adminform"].fieldsets}
+    assert "allowed_origins" in fieldsets["Authorization"]
+    assert "https://spa.example http://127.0.0.1:5173</textarea>" in response.content.decode()
+
+
+def test_add_refuses_an_invalid_allowed_origin(admin_client):
+    response = admin_client.post(ADD_URL, form_data(allowed_origins="https://spa.example/app"))
+
+    assert response.status_code == HTTPStatus.OK
+    assert not Application.objects.exists()
+    assert response.context["adminform"].form.errors["allowed_origins"] == [
+        "Not a valid origin: https://spa.example/app. Use scheme://host[:port] with nothing "
+        "after it, e.g. https://app.example.com or http://localhost:3000."
+    ]
+
+
 def test_add_refuses_default_scopes_outside_the_allowed_ones(admin_client):
     response = admin_client.post(
         ADD_URL, form_data(allowed_scopes=["read"], default_scopes=["read", "groups"])

@@ -23,6 +23,10 @@ Contract of :class:`GraphQLView`, beyond strawberry's:
   does not parse or validate, the variables do not coerce) is ``400`` with no ``data`` entry;
   with ``application/json`` it stays ``200`` with ``"data": null``. Field errors are ``200``
   with both types.
+- Browser apps on other origins (CORS, :mod:`gqlauth.cors`): preflights are answered for the
+  allowed origins of every usable application; an answer obtained with a token is readable only
+  from the origins of the token's application, and one without a token (none, or refused) from
+  any of those origins.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from gqlauth import cors
 from gqlauth.bearer import authenticate_bearer
 from gqlauth.errors import InvalidTokenError
 from gqlauth.graphql.conf import graphql_settings
@@ -113,6 +118,8 @@ def _content_length(request: HttpRequest) -> int:
         return 0
 
 
+# CORS outermost: a preflight is answered before the GET/POST check.
+@method_decorator(cors.cross_origin(cors.GRAPHQL_ENDPOINT), name="dispatch")
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(_in_accepted_media_type, name="dispatch")
 class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
@@ -165,6 +172,7 @@ class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
         authenticated = authenticate_bearer(request)
         if authenticated is not None:
             credentials = BearerCredentials.from_token(authenticated[1])
+            cors.answered_for(request, authenticated[1].application)
         request.user = (credentials.user if credentials else None) or AnonymousUser()
         request.auth = credentials.token if credentials else None  # type: ignore[attr-defined]
         return GraphQLContext(request=request, response=response, credentials=credentials)

@@ -3,7 +3,8 @@
 Each ``*_response`` function takes a Django request, checks what oauthlib does not (form
 encoding, duplicated parameters, a missing ``grant_type``), hands ``(uri, method, body,
 headers)`` to the process-wide oauthlib endpoint, and turns the result or any ``OAuth2Error``
-into an ``HttpResponse`` with an RFC 6749 §5.2 JSON body and ``Cache-Control: no-store``.
+into an ``HttpResponse`` with an RFC 6749 §5.2 JSON body and ``Cache-Control: no-store``. The
+client oauthlib authenticated is recorded on the Django request (:func:`gqlauth.cors.answered_for`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from oauthlib.oauth2.rfc6749 import errors
 
-from gqlauth import tokens
-from gqlauth.oauth import server
+from gqlauth import cors, tokens
+from gqlauth.oauth import server, validator
 from gqlauth.tokens import AuthorizationCodeReusedError, RefreshTokenReusedError
 
 FORM_ENCODING = "application/x-www-form-urlencoded"
@@ -106,9 +107,15 @@ def _headers(request: HttpRequest) -> dict[str, str]:
 
 
 def _dispatch(request: HttpRequest, endpoint: Endpoint, params: Params) -> HttpResponse:
-    headers, body, status = endpoint(
-        request.build_absolute_uri(), request.method or "POST", params, _headers(request)
-    )
+    """Call oauthlib; the client it authenticated (if any) is recorded for :mod:`gqlauth.cors`,
+    also when an error escapes (a replayed refresh token or code is answered by the caller)."""
+    with validator.recording_client() as authenticated:
+        try:
+            headers, body, status = endpoint(
+                request.build_absolute_uri(), request.method or "POST", params, _headers(request)
+            )
+        finally:
+            cors.answered_for(request, authenticated())
     return _json_response(body, status, headers)
 
 

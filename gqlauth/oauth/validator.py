@@ -9,6 +9,9 @@ authenticated application, never from the raw ``client_id`` parameter.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +33,23 @@ from gqlauth.models import (
 )
 
 _UNSET = object()
+
+# The application authenticated by the request being handled, for the adapters of
+# gqlauth.oauth.http: oauthlib builds its own Request and hands none of it back.
+_authenticated: ContextVar[Application | None] = ContextVar(
+    "gqlauth_authenticated_client", default=None
+)
+
+
+@contextmanager
+def recording_client() -> Iterator[Callable[[], Application | None]]:
+    """Within the block, the returned function tells which client the validator authenticated
+    (None until one is). For one endpoint call: the adapter that calls oauthlib wraps it."""
+    reset = _authenticated.set(None)
+    try:
+        yield _authenticated.get
+    finally:
+        _authenticated.reset(reset)
 
 
 class Validator(RequestValidator):  # type: ignore[misc]
@@ -82,6 +102,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
             return False
         request.client = application
         request.client_id = application.client_id
+        _authenticated.set(application)
         return True
 
     def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:

@@ -2,7 +2,8 @@
 
 All are POST only, CSRF-exempt (clients authenticate with their own credentials, never
 cookies), mark credential parameters sensitive for error reports, and answer with
-``Cache-Control: no-store``.
+``Cache-Control: no-store``. The token and revocation endpoints serve browser apps on other
+origins by :mod:`gqlauth.cors`; introspection is for servers and sends no CORS headers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 
+from gqlauth import cors
 from gqlauth.oauth import http
 
 _SENSITIVE = ("password", "client_secret", "refresh_token", "token", "code", "code_verifier")
@@ -31,6 +33,8 @@ class _ProtocolView(View):
         return http.method_not_allowed()
 
 
+# Outermost, so a preflight is answered before the POST-only dispatch would refuse it.
+@method_decorator(cors.cross_origin(cors.PROTOCOL_ENDPOINT), name="dispatch")
 class TokenView(_ProtocolView):
     """``POST /o/token/``: password, client_credentials and refresh_token grants (RFC 6749)."""
 
@@ -38,6 +42,7 @@ class TokenView(_ProtocolView):
         return http.token_response(request)
 
 
+@method_decorator(cors.cross_origin(cors.PROTOCOL_ENDPOINT), name="dispatch")
 class RevokeTokenView(_ProtocolView):
     """``POST /o/revoke_token/``: token revocation (RFC 7009)."""
 

@@ -199,6 +199,17 @@ def test_user_by_id(make_user):
             "allowed scopes; not allowed: write.",
         ),
         (
+            ("public", "password", "--allowed-origins", "https://a.example http://b.example/"),
+            "Application not created. --allowed-origins: Not a valid origin: http://b.example/. "
+            "Use scheme://host[:port] with nothing after it, e.g. https://app.example.com or "
+            "http://localhost:3000.",
+        ),
+        (
+            ("public", "password", "--allowed-origins", "http://app.example"),
+            "Application not created. --allowed-origins: Not a valid origin: http://app.example. "
+            "Use https; http is allowed only for loopback hosts (localhost, 127.0.0.1, [::1]).",
+        ),
+        (
             ("confidential", "password", "--client-id", "has:colon"),
             "Application not created. --client-id: A client id may use only letters, digits and "
             ". _ ~ - characters.",
@@ -210,6 +221,29 @@ def test_bad_input_raises_command_error_and_writes_nothing(make_user, args, mess
         run(*args)
     assert str(raised.value) == message
     assert not Application.objects.exists()
+
+
+def test_allowed_origins_are_stored_as_browsers_send_them():
+    run(
+        "public",
+        "authorization-code",
+        "--redirect-uris",
+        "https://a.example/callback",
+        "--allowed-origins",
+        "https://a.example HTTPS://B.example:443 http://localhost:3000 https://a.example",
+    )
+
+    app = Application.objects.get()
+    assert app.allowed_origin_list() == [
+        "https://a.example",
+        "https://b.example",
+        "http://localhost:3000",
+    ]
+
+
+def test_without_allowed_origins_no_origin_is_allowed():
+    run("public", "password")
+    assert Application.objects.get().allowed_origins == ""
 
 
 def test_duplicate_client_id_is_refused():

@@ -125,6 +125,66 @@ def test_edit_shows_and_changes_application_type_and_default_scopes(
     assert (app.application_type, app.default_scopes) == ("native", "groups")
 
 
+def test_register_a_browser_app_with_its_allowed_origins(browser):
+    html = page_text(browser.get(REGISTER))
+    assert '<label for="id_allowed_origins">Allowed origins' in html
+
+    response = browser.post(
+        REGISTER,
+        register_data(
+            client_type="public",
+            allowed_origins="https://spa.example\r\nhttp://localhost:3000\r\n",
+            **CODE_GRANT,
+        ),
+    )
+
+    app = Application.objects.get()
+    assert response.status_code == HTTPStatus.FOUND
+    assert app.allowed_origin_list() == ["https://spa.example", "http://localhost:3000"]
+    detail = page_text(browser.get(url("detail", app)))
+    assert (
+        "<dt>Allowed origins</dt><dd><code>https://spa.example</code><br>"
+        "<code>http://localhost:3000</code><br></dd>"
+    ) in detail
+    # The edit form shows one origin per line.
+    edit = page_text(browser.get(url("update", app)))
+    assert ">\nhttps://spa.example\nhttp://localhost:3000</textarea>" in edit
+
+
+@pytest.mark.parametrize(
+    ("origins", "message"),
+    [
+        (
+            "https://spa.example/",
+            "Not a valid origin: https://spa.example/. Use scheme://host[:port] with nothing "
+            "after it, e.g. https://app.example.com or http://localhost:3000.",
+        ),
+        (
+            "http://spa.example",
+            "Not a valid origin: http://spa.example. Use https; http is allowed only for "
+            "loopback hosts (localhost, 127.0.0.1, [::1]).",
+        ),
+    ],
+)
+def test_an_invalid_allowed_origin_is_a_form_error(browser, origins, message):
+    response = browser.post(REGISTER, register_data(allowed_origins=origins))
+
+    assert response.status_code == HTTPStatus.OK
+    assert not Application.objects.exists()
+    assert response.context["form"].errors["allowed_origins"] == [message]
+    assert 'id="id_allowed_origins_errors"' in response.content.decode()
+
+
+def test_an_application_without_origins_says_so(browser, owner, make_application):
+    app = make_application(user=owner).app
+
+    detail = page_text(browser.get(url("detail", app)))
+
+    assert "<dt>Allowed origins</dt><dd>None: no page on another site may read its answers" in (
+        detail
+    )
+
+
 # --- Who may register: REGISTER_APPLICATIONS ---------------------------------------------------
 
 

@@ -78,6 +78,12 @@ class Command(BaseCommand):
             "--redirect-uris", default="", help='Space-separated redirect URIs, e.g. "A B"'
         )
         parser.add_argument(
+            "--allowed-origins",
+            default="",
+            help="Space-separated origins of browser apps that may call the token and GraphQL "
+            'endpoints as this client (CORS), e.g. "https://a.example http://localhost:3000"',
+        )
+        parser.add_argument(
             "--scopes",
             default="",
             help='Space-separated scopes the client may ask for, e.g. "read write"; '
@@ -125,6 +131,7 @@ class Command(BaseCommand):
                 "client_secret": options["client_secret"],
                 "grant_types": grant_types,
                 "redirect_uris": options["redirect_uris"],
+                "allowed_origins": options["allowed_origins"],
                 "allowed_scopes": str(options["scopes"]).split(),
                 "default_scopes": str(options["default_scopes"]).split(),
                 "skip_authorization": bool(options["skip_authorization"]),
@@ -157,6 +164,7 @@ _OPTION_OF_FIELD = {
     "client_secret": "--client-secret",
     "user": "--user",
     "redirect_uris": "--redirect-uris",
+    "allowed_origins": "--allowed-origins",
     "allowed_scopes": "--scopes",
     "default_scopes": "--default-scopes",
     "application_type": "--application-type",
