@@ -1,7 +1,9 @@
 """Settings for the tutorial's system, driven by the environment.
 
-Environment variables: ``SECRET_KEY``, ``DEBUG`` (``1``/``0``), ``ALLOWED_HOSTS`` (comma separated),
-``DATABASE_URL`` (defaults to a SQLite file next to ``manage.py``).
+Environment variables: ``SECRET_KEY``, ``DEBUG`` (``1``/``0``; off unless set to ``1``: ``make
+run`` sets it), ``ALLOWED_HOSTS`` (comma separated), ``DATABASE_URL`` (defaults to a SQLite file
+next to ``manage.py``), ``OAUTH2_ISSUER`` (required with DEBUG off, e.g.
+``https://auth.example.com``).
 """
 
 from __future__ import annotations
@@ -11,14 +13,23 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = os.environ.get("DEBUG", "1") == "1"
+# Off unless asked for: with DEBUG on, error pages show settings and tracebacks to anyone.
+DEBUG = os.environ.get("DEBUG", "0") == "1"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise RuntimeError("Set SECRET_KEY in the environment when DEBUG is off.")
+        # Raised here, not by a system check, so every start-up stops (gunicorn runs no checks);
+        # manage.py prints the message without a traceback.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG off (the default), set the SECRET_KEY environment "
+            "variable to a long random string, e.g. the output of "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'. "
+            "For local development only, DEBUG=1 uses a built-in key (make run sets DEBUG=1)."
+        )
     SECRET_KEY = "insecure-development-key-only-for-DEBUG-runs-0123456789abcdef"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
