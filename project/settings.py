@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "strawberry_django",
+    # Records failed password attempts; gqlauth.throttling decides (see AXES_* below).
+    "axes",
     "gqlauth",
     "schema",
     # The tutorial's site: home page, sign-in templates and the bootstrapdemo command.
@@ -58,6 +60,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gqlauth.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: turns a throttled sign-in into a 429 with Retry-After.
+    "axes.middleware.AxesMiddleware",
+]
+
+# First: axes refuses a throttled attempt before ModelBackend runs the password hasher.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -126,6 +136,23 @@ OAUTH2_PROVIDER = {
     # then taken from the request (never with DEBUG off: a Host header must not choose it).
     "ISSUER": os.environ.get("OAUTH2_ISSUER") or None,
 }
+
+# Password guessing is throttled by gqlauth.throttling on django-axes; the limits are
+# OAUTH2_PROVIDER's LOGIN_* keys (README, "Throttling"). These name gqlauth's policy to axes.
+AXES_HANDLER = "gqlauth.attempts.DatabaseHandler"  # or "gqlauth.attempts.CacheHandler"
+AXES_CLIENT_IP_CALLABLE = "gqlauth.throttling.client_ip"  # honours TRUSTED_PROXIES
+AXES_LOCKOUT_CALLABLE = "gqlauth.throttling.lockout_response"  # 429 + Retry-After
+AXES_LOCK_OUT_AT_FAILURE = False  # gqlauth's handler decides; axes only records
+# axes keeps a failed request's form fields: mask every credential (it always masks "password").
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "client_secret",
+    "refresh_token",
+    "code",
+    "code_verifier",
+    "token",
+]
 
 # GraphiQL opens on a query of the tutorial's API.
 GQLAUTH_GRAPHQL = {
