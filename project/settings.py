@@ -3,7 +3,7 @@
 Environment variables: ``SECRET_KEY``, ``DEBUG`` (``1``/``0``; off unless set to ``1``: ``make
 run`` sets it), ``ALLOWED_HOSTS`` (comma separated), ``DATABASE_URL`` (defaults to a SQLite file
 next to ``manage.py``), ``OAUTH2_ISSUER`` (required with DEBUG off, e.g.
-``https://auth.example.com``).
+``https://auth.example.com``), ``OAUTH2_TRUSTED_PROXIES`` (comma separated).
 """
 
 from __future__ import annotations
@@ -135,6 +135,10 @@ OAUTH2_PROVIDER = {
     # RFC 8414 issuer, e.g. https://auth.example.com; with DEBUG on it may be left unset and is
     # then taken from the request (never with DEBUG off: a Host header must not choose it).
     "ISSUER": os.environ.get("OAUTH2_ISSUER") or None,
+    # Reverse proxies allowed to name the client in X-Forwarded-For (comma separated IPs/CIDRs).
+    "TRUSTED_PROXIES": [
+        p.strip() for p in os.environ.get("OAUTH2_TRUSTED_PROXIES", "").split(",") if p.strip()
+    ],
 }
 
 # Password guessing is throttled by gqlauth.throttling on django-axes; the limits are
