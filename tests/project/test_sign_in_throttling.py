@@ -35,9 +35,11 @@ def test_past_the_limit_the_page_says_try_later_with_429(make_user):
     response = sign_in(user.username)
 
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
-    assert response["Retry-After"] == "60"
+    assert 55 <= int(response["Retry-After"]) <= 60
     html = response.content.decode()
-    assert "Too many failed sign-in attempts. Try again in 60 seconds." in html
+    assert (
+        f"Too many failed sign-in attempts. Try again in {response['Retry-After']} seconds." in html
+    )
     assert "Please enter a correct username and password" not in html
     assert '<form method="post"' in html  # the page, with its form, not a bare error
     assert "_auth_user_id" not in response.wsgi_request.session
@@ -65,4 +67,4 @@ def test_the_admin_sign_in_says_try_later_too(make_user):
     response = sign_in(user.username, path="/admin/login/")
 
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
-    assert "Too many failed sign-in attempts. Try again in 60 seconds." in response.content.decode()
+    assert "Too many failed sign-in attempts. Try again in" in response.content.decode()
