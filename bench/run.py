@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from loadgen import Client, Request, Result, run
-from server import Server, ServerFailedToStart
+from server import Server, ServerStartError
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
             server = Server.start(
                 repo=REPO, env=env, workers=args.workers, log=log, prefer=args.server
             )
-        except ServerFailedToStart as exc:
+        except ServerStartError as exc:
             print(f"bench: the server failed to start: {exc}", file=sys.stderr)
             return 2
         try:

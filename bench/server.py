@@ -21,7 +21,7 @@ from pathlib import Path
 HOST = "127.0.0.1"
 
 
-class ServerFailedToStart(RuntimeError):
+class ServerStartError(RuntimeError):
     """The server exited or did not answer in time; the message carries its log's tail."""
 
 
@@ -85,7 +85,7 @@ class Server:
         port = free_port()
         kind = "gunicorn" if prefer != "runserver" and gunicorn_available() else "runserver"
         if prefer == "gunicorn" and kind != "gunicorn":
-            raise ServerFailedToStart(
+            raise ServerStartError(
                 "gunicorn is not installed: pip install -r bench/requirements.txt"
             )
         if kind == "gunicorn":
@@ -117,7 +117,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise ServerFailedToStart(
+                raise ServerStartError(
                     f"{self.kind} exited with code {self.process.returncode}:\n{self.log_tail()}"
                 )
             try:
@@ -130,10 +130,10 @@ class Server:
                 continue
             if status == 405:
                 return
-            raise ServerFailedToStart(
+            raise ServerStartError(
                 f"GET /o/token/ answered {status}, expected 405:\n{self.log_tail()}"
             )
-        raise ServerFailedToStart(
+        raise ServerStartError(
             f"{self.kind} did not answer within {timeout:.0f} s:\n{self.log_tail()}"
         )
 
@@ -152,7 +152,7 @@ class Server:
                 return
             before = now
             time.sleep(0.5)
-        raise ServerFailedToStart(
+        raise ServerStartError(
             f"{self.kind} workers did not settle within {timeout:.0f} s:\n{self.log_tail()}"
         )
 

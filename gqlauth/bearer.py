@@ -16,6 +16,7 @@ from gqlauth.errors import (
     InactiveApplicationError,
     InactiveUserError,
     MalformedTokenError,
+    PasswordChangedError,
     UnknownTokenError,
 )
 from gqlauth.models import AccessToken
@@ -33,9 +34,10 @@ def authenticate_bearer(request: HttpRequest) -> tuple[UserModel | None, AccessT
     """Return ``(user, access_token)`` for the request's bearer token, or None without a header.
 
     ``user`` is None for client_credentials tokens. Raises a subclass of
-    :class:`gqlauth.errors.InvalidTokenError` for a malformed, unknown, expired or revoked token, or
-    an inactive user. Only the Authorization header is read (RFC 6750 §2.1), never the body or
-    query.
+    :class:`gqlauth.errors.InvalidTokenError` for a malformed, unknown, expired or revoked token,
+    an inactive user, a user whose password changed since the token was issued, or an inactive
+    application or application owner. Only the Authorization header is read (RFC 6750 §2.1),
+    never the body or query.
     """
     header = request.headers.get("Authorization")
     if header is None:
@@ -46,7 +48,9 @@ def authenticate_bearer(request: HttpRequest) -> tuple[UserModel | None, AccessT
         raise MalformedTokenError("The Authorization header must be 'Bearer <token>'.")
     # No ORDER BY: the digest is unique, and a bare LIMIT 1 is cheaper for the ORM to build.
     rows = list(
-        AccessToken.objects.lookup(value).select_related("user", "application").order_by()[:1]
+        AccessToken.objects.lookup(value)
+        .select_related("user", "application", "application__user")
+        .order_by()[:1]
     )
     token = rows[0] if rows else None
     if token is None:
@@ -55,6 +59,9 @@ def authenticate_bearer(request: HttpRequest) -> tuple[UserModel | None, AccessT
         raise ExpiredTokenError("The access token expired.")
     if token.user is not None and not token.user.is_active:
         raise InactiveUserError("The access token's user is inactive.")
-    if not token.application.active:
+    if not token.user_unchanged():
+        raise PasswordChangedError("The access token's user changed their password.")
+    if not token.application.is_usable:
         raise InactiveApplicationError("The access token's application is inactive.")
+    token.upgrade_digest(value, purpose="access")
     return token.user, token

@@ -94,7 +94,7 @@ def _throttle_messages(raw: dict[str, Any]) -> list[CheckMessage]:
         _THROTTLE_NUMBERS,
         is_positive_int,
         "{key} must be a positive integer.",
-        check_id="gqlauth.E014",
+        check_id="gqlauth.E015",
     )
     if not messages:
         base, cap = raw["LOGIN_BACKOFF_SECONDS"], raw["LOGIN_BACKOFF_MAX_SECONDS"]
@@ -106,7 +106,7 @@ def _throttle_messages(raw: dict[str, Any]) -> list[CheckMessage]:
                     "LOGIN_FAILURE_WINDOW_SECONDS must hold, and LOGIN_SLOWDOWN_SECONDS must not "
                     "exceed the window: failures are forgotten after the window, so a longer "
                     "back-off would never be reached.",
-                    id="gqlauth.E015",
+                    id="gqlauth.E016",
                 )
             )
     proxies = raw["TRUSTED_PROXIES"]
@@ -116,7 +116,7 @@ def _throttle_messages(raw: dict[str, Any]) -> list[CheckMessage]:
                 "TRUSTED_PROXIES must be a list of IP addresses or CIDR networks "
                 '(e.g. ["10.0.0.0/8"]).',
                 hint="Only proxies named here may set the client address by X-Forwarded-For.",
-                id="gqlauth.E016",
+                id="gqlauth.E017",
             )
         )
     return messages
@@ -175,7 +175,7 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     )
     messages += each_key(
         raw,
-        ("REFRESH_TOKEN_EXPIRE_SECONDS",),
+        ("REFRESH_TOKEN_EXPIRE_SECONDS", "REFRESH_TOKEN_MAX_LIFETIME_SECONDS"),
         lambda value: value is None or is_positive_int(value),
         "{key} must be None (never) or a positive integer.",
         check_id="gqlauth.E007",
@@ -207,6 +207,16 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
         check_id="gqlauth.E010",
     )
 
+    messages += each_key(
+        raw,
+        ("TOKEN_DIGEST_KEY_FALLBACKS",),
+        lambda value: (
+            isinstance(value, (list, tuple))
+            and all(isinstance(key, str) and len(key) >= 32 for key in value)
+        ),
+        "{key} must be a list of strings of 32+ characters (old TOKEN_DIGEST_KEY values).",
+        check_id="gqlauth.E014",
+    )
     messages += _issuer_messages(raw["ISSUER"])
     messages += each_key(
         raw,

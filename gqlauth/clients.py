@@ -19,6 +19,14 @@ from gqlauth.models import Application
 # Compared against when there is no client to check, so failures cost a real comparison.
 _NO_CLIENT = Application(client_secret_digest="0" * 64)
 
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+"""What :func:`presented` and :func:`verify_credentials` accept, by their registered names
+(RFC 7591 §2, used in RFC 8414 §2 metadata): HTTP Basic; ``client_id`` and ``client_secret`` in
+the body; and ``none``, a public client presenting only its ``client_id`` (in the body, or as
+Basic with an empty password). The token, revocation and introspection endpoints all
+authenticate clients through these two functions, so all three accept all three methods.
+"""
+
 
 class MalformedCredentialsError(ValueError):
     """The Authorization header is not valid HTTP Basic, or credentials conflict."""

@@ -1,6 +1,6 @@
 """Typed access to the ``OAUTH2_PROVIDER`` setting.
 
-Key names and defaults follow django-oauth-toolkit, so the tutorial's settings work unchanged.
+Key names and defaults follow django-oauth-toolkit, so its projects' settings work unchanged.
 Values are read at use time through ``oauth2_settings()`` (a
 :class:`~gqlauth.appsettings.SettingsDict`), so ``override_settings`` just works.
 Validation lives in :mod:`gqlauth.checks`, not here: this module never raises at import time.
@@ -25,12 +25,14 @@ DEFAULTS: dict[str, Any] = {
     "READ_SCOPE": "read",
     "WRITE_SCOPE": "write",
     "ACCESS_TOKEN_EXPIRE_SECONDS": 36000,
-    "REFRESH_TOKEN_EXPIRE_SECONDS": None,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "CLIENT_SECRET_GENERATOR_LENGTH": 64,
     "MIN_CLIENT_SECRET_LENGTH": 32,
     "TOKEN_DIGEST_KEY": None,
+    "TOKEN_DIGEST_KEY_FALLBACKS": [],
+    "REFRESH_TOKEN_MAX_LIFETIME_SECONDS": 90 * 24 * 3600,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "PKCE_REQUIRED": True,
     "ALLOW_PLAIN_PKCE": False,
@@ -64,7 +66,8 @@ class OAuth2Settings:
     refresh_token_reuse_protection: bool
     client_secret_generator_length: int
     min_client_secret_length: int
-    token_digest_key: str
+    token_digest_keys: tuple[str, ...]
+    refresh_token_max_lifetime_seconds: int | None
     authorization_code_expire_seconds: int
     pkce_required: bool
     allow_plain_pkce: bool
@@ -86,6 +89,23 @@ class OAuth2Settings:
         return [s for s in self.scopes if s in self.default_scopes]
 
 
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _digest_keys(raw: dict[str, Any]) -> tuple[str, ...]:
+    """The current digest key first, then the fallbacks that still verify.
+
+    A dedicated TOKEN_DIGEST_KEY lets SECRET_KEY rotate without touching stored digests; without
+    one, digests follow SECRET_KEY and SECRET_KEY_FALLBACKS like the rest of Django.
+    """
+    if raw["TOKEN_DIGEST_KEY"]:
+        keys = [raw["TOKEN_DIGEST_KEY"], *raw["TOKEN_DIGEST_KEY_FALLBACKS"]]
+    else:
+        keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return tuple(dict.fromkeys(str(key) for key in keys))
+
+
 def _parse(raw: dict[str, Any]) -> OAuth2Settings:
     expire_refresh = raw["REFRESH_TOKEN_EXPIRE_SECONDS"]
     return OAuth2Settings(
@@ -94,13 +114,13 @@ def _parse(raw: dict[str, Any]) -> OAuth2Settings:
         read_scope=str(raw["READ_SCOPE"]),
         write_scope=str(raw["WRITE_SCOPE"]),
         access_token_expire_seconds=int(raw["ACCESS_TOKEN_EXPIRE_SECONDS"]),
-        refresh_token_expire_seconds=None if expire_refresh is None else int(expire_refresh),
+        refresh_token_expire_seconds=_optional_int(expire_refresh),
         rotate_refresh_token=bool(raw["ROTATE_REFRESH_TOKEN"]),
         refresh_token_reuse_protection=bool(raw["REFRESH_TOKEN_REUSE_PROTECTION"]),
         client_secret_generator_length=int(raw["CLIENT_SECRET_GENERATOR_LENGTH"]),
         min_client_secret_length=int(raw["MIN_CLIENT_SECRET_LENGTH"]),
-        # A dedicated key lets SECRET_KEY rotate without invalidating every stored digest.
-        token_digest_key=str(raw["TOKEN_DIGEST_KEY"] or settings.SECRET_KEY),
+        token_digest_keys=_digest_keys(raw),
+        refresh_token_max_lifetime_seconds=_optional_int(raw["REFRESH_TOKEN_MAX_LIFETIME_SECONDS"]),
         authorization_code_expire_seconds=int(raw["AUTHORIZATION_CODE_EXPIRE_SECONDS"]),
         pkce_required=bool(raw["PKCE_REQUIRED"]),
         allow_plain_pkce=bool(raw["ALLOW_PLAIN_PKCE"]),
@@ -117,5 +137,7 @@ def _parse(raw: dict[str, Any]) -> OAuth2Settings:
     )
 
 
-oauth2_settings = SettingsDict(SETTING_NAME, DEFAULTS, _parse, depends_on=("SECRET_KEY",))
+oauth2_settings = SettingsDict(
+    SETTING_NAME, DEFAULTS, _parse, depends_on=("SECRET_KEY", "SECRET_KEY_FALLBACKS")
+)
 """``oauth2_settings()``: the current :class:`OAuth2Settings`, cached until a setting changes."""

@@ -45,4 +45,8 @@ class InactiveUserError(InvalidTokenError):
 
 
 class InactiveApplicationError(InvalidTokenError):
-    """The token's application was deactivated: its tokens stop working at once."""
+    """The token's application, or its owner, was deactivated: its tokens stop at once."""
+
+
+class PasswordChangedError(InvalidTokenError):
+    """The token's user has a new password since the token was issued (by any path)."""

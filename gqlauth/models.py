@@ -74,10 +74,22 @@ def validate_client_secret(secret: str) -> None:
         )
 
 
+def account_unchanged(user: UserModel | None, fingerprint: str) -> bool:
+    """A token's user is still active and has the password hash the token was issued under.
+
+    Client tokens (no user) pass. The fingerprint binds a token to the account's state the way
+    Django binds sessions: a password change by any path (admin, ``changepassword``,
+    ``set_password``, a queryset update) changes the hash and so ends every token.
+    """
+    if user is None:
+        return True
+    return user.is_active and digests.matches(user.password, fingerprint, purpose="password")
+
+
 class ApplicationQuerySet(models.QuerySet["Application"]):
     def lookup(self, client_id: str) -> Application | None:
-        """The application with this client id, or None (one indexed query)."""
-        return self.filter(client_id=client_id).first()
+        """The application with this client id and its owner, or None (one indexed query)."""
+        return self.filter(client_id=client_id).select_related("user").first()
 
 
 class Application(models.Model):
@@ -154,6 +166,11 @@ class Application(models.Model):
         return grant_type in granted
 
     @property
+    def is_usable(self) -> bool:
+        """Active, and its owner (if any) too: an inactive owner's applications stop at once."""
+        return self.active and (self.user is None or self.user.is_active)
+
+    @property
     def is_native(self) -> bool:
         return self.application_type == ApplicationType.NATIVE
 
@@ -195,8 +212,8 @@ class Application(models.Model):
 
 class AuthorizationCodeQuerySet(models.QuerySet["AuthorizationCode"]):
     def lookup(self, code: str) -> AuthorizationCodeQuerySet:
-        """Rows whose digest matches ``code`` (zero or one, through the unique index)."""
-        return self.filter(digest=digests.digest(code, purpose="code"))
+        """Rows whose digest matches ``code`` under any accepted key (zero or one, one query)."""
+        return self.filter(digest__in=digests.candidates(code, purpose="code"))
 
     def expired(self, now: datetime | None = None) -> AuthorizationCodeQuerySet:
         return self.filter(expires__lte=now or timezone.now())
@@ -204,8 +221,8 @@ class AuthorizationCodeQuerySet(models.QuerySet["AuthorizationCode"]):
 
 class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
     def lookup(self, token: str) -> AccessTokenQuerySet:
-        """Rows whose digest matches ``token`` (zero or one, through the unique index)."""
-        return self.filter(digest=digests.digest(token, purpose="access"))
+        """Rows whose digest matches ``token`` under any accepted key (zero or one, one query)."""
+        return self.filter(digest__in=digests.candidates(token, purpose="access"))
 
     def valid(self, now: datetime | None = None) -> AccessTokenQuerySet:
         return self.filter(expires__gt=now or timezone.now())
@@ -214,10 +231,24 @@ class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
         return self.filter(expires__lte=now or timezone.now())
 
 
-class IssuedToken(models.Model):
-    """Columns shared by access and refresh tokens; ``digest`` is the only trace of the value."""
+class DigestedSecret(models.Model):
+    """A row found by the digest of a secret we issued; ``digest`` is the only trace of it."""
 
     digest = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        abstract = True
+
+    def upgrade_digest(self, value: str, *, purpose: str) -> None:
+        """Re-digest under the current key a row found under a fallback key (rare; one UPDATE)."""
+        if not digests.is_current(value, self.digest, purpose=purpose):
+            self.digest = digests.digest(value, purpose=purpose)
+            type(self)._default_manager.filter(pk=self.pk).update(digest=self.digest)
+
+
+class IssuedToken(DigestedSecret):
+    """Columns shared by access and refresh tokens."""
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -229,15 +260,25 @@ class IssuedToken(models.Model):
         Application, on_delete=models.CASCADE, related_name="%(class)ss"
     )
     scope = models.TextField(blank=True)
+    user_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Keyed digest of the user's password hash at issue; a changed password ends "
+        "the token.",
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(DigestedSecret.Meta):
         abstract = True
         ordering = ["-created"]
 
     @property
     def scopes(self) -> list[str]:
         return self.scope.split()
+
+    def user_unchanged(self) -> bool:
+        """Whether the token's user (if any) is active with the password it was issued under."""
+        return account_unchanged(self.user, self.user_fingerprint)
 
 
 class AccessToken(IssuedToken):
@@ -254,27 +295,45 @@ class AccessToken(IssuedToken):
         return self.expires <= (now or timezone.now())
 
 
-def refresh_cutoff(now: datetime | None = None) -> datetime | None:
-    """Creation time before which refresh tokens are expired, or None when they never expire."""
-    seconds = oauth2_settings().refresh_token_expire_seconds
-    if seconds is None:
-        return None
-    return (now or timezone.now()) - timedelta(seconds=seconds)
+def _cutoff(seconds: int | None, now: datetime | None) -> datetime | None:
+    return None if seconds is None else (now or timezone.now()) - timedelta(seconds=seconds)
+
+
+def refresh_cutoffs(now: datetime | None = None) -> tuple[datetime | None, datetime | None]:
+    """(issued before, family started before): refresh tokens past either are expired.
+
+    The first is the idle limit (REFRESH_TOKEN_EXPIRE_SECONDS: a rotation renews it), the second
+    the family's absolute lifetime (REFRESH_TOKEN_MAX_LIFETIME_SECONDS); None: no such limit.
+    """
+    settings_ = oauth2_settings()
+    return (
+        _cutoff(settings_.refresh_token_expire_seconds, now),
+        _cutoff(settings_.refresh_token_max_lifetime_seconds, now),
+    )
 
 
 class RefreshTokenQuerySet(models.QuerySet["RefreshToken"]):
     def lookup(self, token: str) -> RefreshTokenQuerySet:
-        return self.filter(digest=digests.digest(token, purpose="refresh"))
+        return self.filter(digest__in=digests.candidates(token, purpose="refresh"))
 
     def live(self, now: datetime | None = None) -> RefreshTokenQuerySet:
         """Not revoked and not expired."""
         qs = self.filter(revoked_at__isnull=True)
-        cutoff = refresh_cutoff(now)
-        return qs if cutoff is None else qs.filter(created__gt=cutoff)
+        idle, family = refresh_cutoffs(now)
+        if idle is not None:
+            qs = qs.filter(created__gt=idle)
+        if family is not None:
+            qs = qs.filter(family_started__gt=family)
+        return qs
 
     def expired(self, now: datetime | None = None) -> RefreshTokenQuerySet:
-        cutoff = refresh_cutoff(now)
-        return self.none() if cutoff is None else self.filter(created__lte=cutoff)
+        idle, family = refresh_cutoffs(now)
+        condition = models.Q(pk__in=[])
+        if idle is not None:
+            condition |= models.Q(created__lte=idle)
+        if family is not None:
+            condition |= models.Q(family_started__lte=family)
+        return self.filter(condition)
 
     def revoke(self, now: datetime | None = None) -> int:
         """Mark every not-yet-revoked row revoked; returns how many changed."""
@@ -296,6 +355,9 @@ class RefreshToken(IssuedToken):
         related_name="refresh_token",
     )
     family = models.UUIDField(default=uuid.uuid4, db_index=True)
+    family_started = models.DateTimeField(
+        default=timezone.now, help_text="When the family's first token was issued."
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = RefreshTokenQuerySet.as_manager()
@@ -305,9 +367,18 @@ class RefreshToken(IssuedToken):
 
     @property
     def expires(self) -> datetime | None:
-        """When this token expires (REFRESH_TOKEN_EXPIRE_SECONDS after issue), or None: never."""
-        seconds = oauth2_settings().refresh_token_expire_seconds
-        return None if seconds is None else self.created + timedelta(seconds=seconds)
+        """When this token expires: the idle limit after its issue or the family's end, whichever
+        comes first (None: never)."""
+        settings_ = oauth2_settings()
+        ends = [
+            start + timedelta(seconds=seconds)
+            for start, seconds in (
+                (self.created, settings_.refresh_token_expire_seconds),
+                (self.family_started, settings_.refresh_token_max_lifetime_seconds),
+            )
+            if seconds is not None and start is not None
+        ]
+        return min(ends, default=None)
 
     def is_expired(self, now: datetime | None = None) -> bool:
         expires = self.expires
@@ -321,7 +392,7 @@ def revoke_family(family: uuid.UUID | str, now: datetime | None = None) -> None:
         RefreshToken.objects.filter(family=family).revoke(now)
 
 
-class AuthorizationCode(models.Model):
+class AuthorizationCode(DigestedSecret):
     """An authorization code (RFC 6749 §4.1.2), stored as a digest and used at most once.
 
     It binds the client, the user, the redirect URI, the scopes and the PKCE challenge
@@ -330,7 +401,6 @@ class AuthorizationCode(models.Model):
     it, which a second use revokes (RFC 6749 §4.1.2).
     """
 
-    digest = models.CharField(max_length=64, unique=True)
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="authorization_codes"
     )
@@ -344,6 +414,7 @@ class AuthorizationCode(models.Model):
         "must repeat it, RFC 6749 §4.1.3).",
     )
     scope = models.TextField(blank=True)
+    user_fingerprint = models.CharField(max_length=64, blank=True)
     code_challenge = models.CharField(max_length=128, blank=True)
     code_challenge_method = models.CharField(max_length=10, blank=True)
     created = models.DateTimeField(auto_now_add=True)

@@ -19,6 +19,7 @@ from gqlauth.models import (
     AccessToken,
     Application,
     AuthorizationCode,
+    Consent,
     RefreshToken,
     revoke_family,
 )
@@ -99,10 +100,16 @@ def _new_access_row(
     return AccessToken.objects.create(
         digest=digests.digest(access_token, purpose="access"),
         user=user,
+        user_fingerprint=fingerprint_of(user),
         application=application,
         scope=" ".join(scopes),
         expires=now + timedelta(seconds=expires_in),
     )
+
+
+def fingerprint_of(user: UserModel | None) -> str:
+    """The password fingerprint a new token of ``user`` carries ("" for client tokens)."""
+    return "" if user is None else digests.password_fingerprint(user.password)
 
 
 def store(
@@ -114,6 +121,7 @@ def store(
     refresh_token: str | None,
     expires_in: int,
     rotated_from: RefreshToken | None = None,
+    refresh_scopes: list[str] | None = None,
     from_code: AuthorizationCode | None = None,
 ) -> IssuedTokens:
     """Store the digests of a new access token (and refresh token) atomically.
@@ -125,6 +133,7 @@ def store(
     With ``rotated_from``, the old refresh token is revoked by a compare-and-set update and its
     access token deleted in the same transaction; if another request rotated it first, raises
     :class:`RefreshTokenReusedError` and writes nothing (RFC 9700 §4.14.2: one rotation wins).
+    The new refresh token keeps its family's start, and ``refresh_scopes`` (default: ``scopes``).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -157,20 +166,29 @@ def store(
             refresh = RefreshToken.objects.create(
                 digest=digests.digest(refresh_token, purpose="refresh"),
                 user=user,
+                user_fingerprint=access.user_fingerprint,
                 application=application,
                 access_token=access,
-                # RFC 6749 §6: a rotated refresh token keeps the scope of the one it replaces,
-                # even when the access token was narrowed.
-                scope=rotated_from.scope if rotated_from is not None else " ".join(scopes),
+                scope=" ".join(scopes if refresh_scopes is None else refresh_scopes),
                 family=family,
+                family_started=rotated_from.family_started if rotated_from is not None else now,
             )
     return IssuedTokens(access_token, refresh_token, access, refresh)
+
+
+class RefreshRaceLostError(Exception):
+    """Without rotation, another request reissued this refresh token's access token first."""
 
 
 def reissue_access(
     refresh: RefreshToken, access_token: str, scopes: list[str], expires_in: int
 ) -> AccessToken:
-    """Refresh without rotation: a new access token replaces the refresh token's old one."""
+    """Refresh without rotation: a new access token replaces the refresh token's old one.
+
+    A compare-and-set on the refresh token's live access token, so a refresh token has at most
+    one access token, and revoking it ends every token it produced. The loser of two concurrent
+    reissues raises :class:`RefreshRaceLostError` and writes nothing.
+    """
     with transaction.atomic():
         old_access_id = refresh.access_token_id
         access = _new_access_row(
@@ -181,7 +199,11 @@ def reissue_access(
             expires_in=expires_in,
             now=timezone.now(),
         )
-        RefreshToken.objects.filter(pk=refresh.pk).update(access_token=access)
+        won = RefreshToken.objects.filter(
+            pk=refresh.pk, access_token_id=old_access_id, revoked_at__isnull=True
+        ).update(access_token=access)
+        if not won:
+            raise RefreshRaceLostError
         if old_access_id is not None:
             AccessToken.objects.filter(pk=old_access_id).delete()
     return access
@@ -220,13 +242,34 @@ def revoke_refresh_token(token: RefreshToken) -> None:
     revoke_family(token.family)
 
 
-def revoke_application_tokens(application: Application) -> int:
-    """End every token of ``application``: delete its access tokens, revoke its refresh tokens.
+def revoke_application_tokens(
+    application: Application, user: UserModel | None = None, *, forget_consent: bool = False
+) -> int:
+    """End the tokens of ``application``: every user's, or only ``user``'s, in one transaction.
 
-    Revoked refresh rows stay so a replay is still recognised. Returns how many access tokens
-    were deleted. Used by the developer pages and the admin alike.
+    Deletes the access tokens, revokes the refresh tokens (the rows stay, so a replay of one is
+    still recognised, RFC 9700 §4.14.2) and deletes the codes not yet exchanged, which would
+    otherwise turn into new tokens (RFC 6749 §4.1.2). Redeemed codes stay for their replay check;
+    their tokens are among those ended here. With ``forget_consent`` the matching
+    :class:`~gqlauth.models.Consent` rows go too, so the next authorization request asks again.
+
+    Client-credentials tokens have no user, so a ``user`` never reaches them. Returns how many
+    access tokens were deleted. Callers: the developer pages and the admin (every user), and the
+    authorized-applications page (one user, forgetting the consent).
     """
+    access = AccessToken.objects.filter(application=application)
+    refresh = RefreshToken.objects.filter(application=application)
+    pending = AuthorizationCode.objects.filter(application=application, used_at__isnull=True)
+    consents = Consent.objects.filter(application=application)
+    if user is not None:
+        access = access.filter(user=user)
+        refresh = refresh.filter(user=user)
+        pending = pending.filter(user=user)
+        consents = consents.filter(user=user)
     with transaction.atomic():
-        deleted, _ = AccessToken.objects.filter(application=application).delete()
-        RefreshToken.objects.filter(application=application).revoke()
+        deleted, _ = access.delete()
+        refresh.revoke()
+        pending.delete()
+        if forget_consent:
+            consents.delete()
     return deleted

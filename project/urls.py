@@ -1,4 +1,5 @@
-"""URL map: admin, the OAuth2 endpoints under ``o/`` and sign-in pages under ``accounts/``."""
+"""URL map: admin, the OAuth2 endpoints under ``o/``, their metadata under ``.well-known/`` and
+sign-in pages under ``accounts/``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
 from gqlauth import throttling
+from gqlauth.urls import well_known_urlpatterns
 from project.views import home
 
 # Sign-in forms that say "try again in N minutes" when password guessing is throttled.
@@ -16,6 +18,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("o/", include("gqlauth.urls", namespace="oauth2_provider")),
+    path(".well-known/", include(well_known_urlpatterns)),
     path("graphql/", include("schema.urls")),
     path(
         "accounts/login/",

@@ -5,9 +5,8 @@ Kept apart from the GraphQL types so the rules read (and test) as plain Django c
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
@@ -29,7 +28,7 @@ ARGUMENTS = {
 
 def create_user(
     *, username: str, password: str, email: str = "", first_name: str = "", last_name: str = ""
-) -> Any:
+) -> AbstractBaseUser:
     """Validate and create a user; raises :class:`BadUserInputError` and writes nothing on failure.
 
     Runs the model's field validation (username characters and uniqueness, email format,

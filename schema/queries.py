@@ -15,35 +15,50 @@ from gqlauth.graphql.pagination import DEFAULT_LIMIT, window
 from gqlauth.graphql.permissions import authenticated, requires_read_write_scope, requires_scope
 from schema.types import GroupType, UserType, Viewer
 
+# Two typing gaps of the GraphQL libraries, marked where they occur:
+# - `field(description=...)` without a resolver is typed `Any` in strawberry and strawberry_django
+#   (strawberry#1929), so mypy calls the decorator untyped although the field is fully typed.
+# - A strawberry_django type is not its model: resolvers return the model's QuerySet, which
+#   strawberry_django turns into the declared list (or the single object) and optimizes, and a
+#   User stands where the schema says UserType (its fields resolve from the model's attributes).
+
 
 @strawberry.type
 class Query:
     @requires_read_write_scope()
-    @strawberry_django.field(description="Users by id, one page at a time.")
+    @strawberry_django.field(  # type: ignore[untyped-decorator]
+        description="Users by id, one page at a time."
+    )
     def users(self, offset: int = 0, limit: int = DEFAULT_LIMIT) -> list[UserType]:
         page = window(offset, limit)
         users: QuerySet[Any] = get_user_model().objects.order_by("pk")
         return users[page]  # type: ignore[return-value]
 
     @requires_read_write_scope()
-    @strawberry_django.field(description="One user, or null when no user has this id.")
+    @strawberry_django.field(  # type: ignore[untyped-decorator]
+        description="One user, or null when no user has this id."
+    )
     def user(self, id: strawberry.ID) -> UserType | None:
         if not str(id).isdigit():
             return None
         return get_user_model().objects.filter(pk=int(id))  # type: ignore[return-value]
 
     @requires_scope("groups")
-    @strawberry_django.field(description="Groups by name, one page at a time.")
+    @strawberry_django.field(  # type: ignore[untyped-decorator]
+        description="Groups by name, one page at a time."
+    )
     def groups(self, offset: int = 0, limit: int = DEFAULT_LIMIT) -> list[GroupType]:
         return Group.objects.order_by("name", "pk")[window(offset, limit)]  # type: ignore[return-value]
 
     @authenticated()
-    @strawberry.field(description="The caller: the bearer token's user, client and scopes.")
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="The caller: the bearer token's user, client and scopes."
+    )
     def me(self, info: strawberry.Info) -> Viewer:
         credentials = credentials_of(info)
         assert credentials is not None  # authenticated() guarantees it
         return Viewer(
-            user=credentials.user,
+            user=credentials.user,  # type: ignore[arg-type]
             client_id=credentials.client_id,
             scopes=credentials.token.scopes,
             expires_at=credentials.expires_at,

@@ -28,8 +28,29 @@ def test_refresh_token_expires_after_the_configured_lifetime(settings, make_toke
     assert refresh.is_expired(refresh.created + timedelta(seconds=60)) is True
 
 
-def test_refresh_token_without_a_lifetime_never_expires():
+def test_refresh_token_without_limits_never_expires(settings):
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER,
+        "REFRESH_TOKEN_EXPIRE_SECONDS": None,
+        "REFRESH_TOKEN_MAX_LIFETIME_SECONDS": None,
+    }
     refresh = RefreshToken(scope="read")
 
     assert refresh.expires is None
     assert refresh.is_expired() is False
+
+
+def test_a_refresh_family_ends_at_its_maximum_lifetime_whatever_the_rotations(
+    settings, make_tokens
+):
+    refresh = make_tokens().refresh
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER,
+        "REFRESH_TOKEN_EXPIRE_SECONDS": 3600,
+        "REFRESH_TOKEN_MAX_LIFETIME_SECONDS": 7200,
+    }
+    refresh.family_started = refresh.created - timedelta(seconds=7000)
+
+    assert refresh.expires == refresh.family_started + timedelta(seconds=7200)
+    assert refresh.is_expired(refresh.created + timedelta(seconds=199)) is False
+    assert refresh.is_expired(refresh.created + timedelta(seconds=200)) is True

@@ -15,6 +15,8 @@ Keys (all optional):
 ``INTROSPECTION``    whether ``__schema`` / ``__type`` queries are allowed
 ``GRAPHIQL``         whether a browser GET renders the GraphiQL IDE (404 when off)
 ``GRAPHIQL_DEFAULT_QUERY`` the text GraphiQL's editor opens with (a project shows its own API)
+``GRAPHIQL_CLIENT_ID`` the client id of the public application GraphiQL's Sign in button uses
+                     (authorization code grant with PKCE); None: no Sign in button
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
   __typename
 }
 """,
+    "GRAPHIQL_CLIENT_ID": None,
 }
 
 
@@ -63,6 +66,7 @@ class GraphQLSettings:
     introspection: bool
     graphiql: bool
     graphiql_default_query: str
+    graphiql_client_id: str | None
 
 
 def _optional_int(value: Any) -> int | None:
@@ -79,6 +83,7 @@ def _parse(raw: dict[str, Any]) -> GraphQLSettings:
         introspection=bool(raw["INTROSPECTION"]),
         graphiql=bool(raw["GRAPHIQL"]),
         graphiql_default_query=str(raw["GRAPHIQL_DEFAULT_QUERY"]),
+        graphiql_client_id=str(raw["GRAPHIQL_CLIENT_ID"]) if raw["GRAPHIQL_CLIENT_ID"] else None,
     )
 
 

@@ -149,8 +149,13 @@ def token_response(request: HttpRequest) -> HttpResponse:
             # (tokens.store), so no lock is held while the client and the token are checked.
             revoked = tokens.on_replay(exc)
             raise errors.InvalidGrantError(
-                description="The refresh token was already used"
+                description="The refresh token was revoked or already used"
                 + ("; its tokens are revoked." if revoked else ".")
+            ) from exc
+        except tokens.RefreshRaceLostError as exc:
+            raise errors.InvalidGrantError(
+                description="Another request refreshed with this refresh token at the same time; "
+                "retry."
             ) from exc
         except throttling.TooManyAttemptsError as exc:
             return too_many_attempts_response(exc)

@@ -20,7 +20,14 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from gqlauth import clients, digests, pkce, redirects, scopes, throttling, tokens
 from gqlauth.conf import oauth2_settings
-from gqlauth.models import AccessToken, Application, AuthorizationCode, GrantType, RefreshToken
+from gqlauth.models import (
+    AccessToken,
+    Application,
+    AuthorizationCode,
+    GrantType,
+    RefreshToken,
+    account_unchanged,
+)
 
 _UNSET = object()
 
@@ -69,7 +76,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
         # clients.verify_credentials does the same work when the application is unknown.
         if not clients.verify_credentials(credentials, application) or application is None:
             return False
-        if not application.active:
+        if not application.is_usable:
             return False
         if confidential and not application.is_confidential:
             return False
@@ -106,7 +113,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
     ) -> bool:
         """Authorization request: an active application with this id (else an error page)."""
         application = self._lookup_once(request, client_id)
-        if application is None or not application.active:
+        if application is None or not application.is_usable:
             return False
         request.client = application
         return True
@@ -157,6 +164,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
             digest=digests.digest(code["code"], purpose="code"),
             application=request.client,
             user=request.user,
+            user_fingerprint=tokens.fingerprint_of(request.user),
             redirect_uri=request.redirect_uri,
             redirect_uri_given=not request.using_default_redirect_uri,
             scope=" ".join(request.scopes),
@@ -176,7 +184,8 @@ class Validator(RequestValidator):  # type: ignore[misc]
         *args: Any,
         **kwargs: Any,
     ) -> bool:
-        """Code grant: an unexpired code of this client for an active user.
+        """Code grant: an unexpired code of this client for an active user whose password is
+        unchanged since the code was issued.
 
         Raises :class:`gqlauth.tokens.AuthorizationCodeReusedError` for a code already exchanged:
         a replay, answered in one place (:func:`gqlauth.oauth.http.token_response`).
@@ -186,8 +195,9 @@ class Validator(RequestValidator):  # type: ignore[misc]
             return False
         if row.used_at is not None:
             raise tokens.AuthorizationCodeReusedError(row.pk)
-        if row.is_expired() or not row.user.is_active:
+        if row.is_expired() or not account_unchanged(row.user, row.user_fingerprint):
             return False
+        row.upgrade_digest(code, purpose="code")
         request.authorization_code_instance = row
         request.user = row.user
         request.scopes = row.scopes
@@ -220,8 +230,14 @@ class Validator(RequestValidator):  # type: ignore[misc]
         """
         row: AuthorizationCode = request.authorization_code_instance
         if row.redirect_uri_given and request.using_default_redirect_uri:
-            return False
-        return redirect_uri == row.redirect_uri
+            return False  # missing: invalid_request
+        if redirect_uri != row.redirect_uri:
+            # A code is bound to its redirect URI: another one is a bad grant (RFC 6749 §5.2).
+            raise errors.InvalidGrantError(
+                description="The redirect_uri differs from the authorization request's.",
+                request=request,
+            )
+        return True
 
     def invalidate_authorization_code(
         self, client_id: str, code: str, request: Request, *args: Any, **kwargs: Any
@@ -285,18 +301,22 @@ class Validator(RequestValidator):  # type: ignore[misc]
     def validate_refresh_token(
         self, refresh_token: str, client: Application, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
-        """Refresh grant: a live refresh token of this client whose user is still active.
+        """Refresh grant: a live refresh token of this client whose user is still active and has
+        the password the family was issued under.
 
         Raises :class:`gqlauth.tokens.RefreshTokenReusedError` for a revoked token of this client:
         a replay, answered in one place (:func:`gqlauth.oauth.http.token_response`).
         """
-        row = RefreshToken.objects.lookup(refresh_token).select_related("user").first()
+        row = (
+            RefreshToken.objects.lookup(refresh_token).select_related("user", "application").first()
+        )
         if row is None or row.application_id != client.pk:
             return False
         if row.revoked_at is not None:
             raise tokens.RefreshTokenReusedError(row.family)
-        if row.is_expired() or (row.user is not None and not row.user.is_active):
+        if row.is_expired() or not row.user_unchanged():
             return False
+        row.upgrade_digest(refresh_token, purpose="refresh")
         request.refresh_token_instance = row
         request.user = row.user
         return True
@@ -304,9 +324,21 @@ class Validator(RequestValidator):  # type: ignore[misc]
     def get_original_scopes(
         self, refresh_token: str, request: Request, *args: Any, **kwargs: Any
     ) -> list[str]:
-        """Refresh grant: the scopes of the presented refresh token."""
+        """Refresh grant: the refresh token's scopes that the application may still have.
+
+        Narrowed at every refresh to the application's allowed scopes, so narrowing them takes
+        effect without waiting for the family to end; with nothing left, ``invalid_scope``.
+        """
         row: RefreshToken = request.refresh_token_instance
-        return row.scopes
+        allowed = set(scopes.allowed_for(row.application))
+        kept = [scope for scope in row.scopes if scope in allowed]
+        if not kept:
+            raise errors.InvalidScopeError(
+                description="The application may no longer have any scope of this refresh token.",
+                request=request,
+            )
+        request.refresh_scopes = kept
+        return kept
 
     def is_within_original_scope(
         self,
@@ -349,6 +381,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
             refresh_token=new_refresh,
             expires_in=int(token["expires_in"]),
             rotated_from=previous,
+            refresh_scopes=getattr(request, "refresh_scopes", None),
             from_code=code,
         )
 
@@ -393,7 +426,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
         if row.is_expired() or (isinstance(row, RefreshToken) and row.revoked_at is not None):
             return None
         # The API refuses these tokens, so introspection must call them inactive too.
-        if not row.application.active or (row.user is not None and not row.user.is_active):
+        if not row.application.is_usable or not row.user_unchanged():
             return None
         token_type = "Bearer" if isinstance(row, AccessToken) else "refresh_token"
         claims: dict[str, Any] = {
@@ -412,7 +445,11 @@ class Validator(RequestValidator):  # type: ignore[misc]
         if hint == "refresh_token":
             models = (RefreshToken, AccessToken)
         for model in models:
-            row = model.objects.lookup(token).select_related("user", "application").first()
+            row = (
+                model.objects.lookup(token)
+                .select_related("user", "application", "application__user")
+                .first()
+            )
             if row is not None:
                 return row
         return None

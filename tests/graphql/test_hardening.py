@@ -103,3 +103,24 @@ def test_list_limit_above_max_limit_is_refused_not_clamped(gql, token, settings)
             }
         ],
     }
+
+
+def test_alias_limit_can_be_turned_off(gql, token, settings):
+    settings.GQLAUTH_GRAPHQL = {"MAX_ALIASES": None}
+    query = "{ " + " ".join(f"a{i}: me {{ scopes }}" for i in range(20)) + " }"  # default: 15
+
+    response = gql.post(query, token=token)
+
+    assert response.errors == []
+    assert len(response.body["data"]) == 20
+
+
+def test_token_limit_can_be_turned_off(gql, token, settings):
+    settings.GQLAUTH_GRAPHQL = {"MAX_TOKENS": None, "MAX_ALIASES": None}
+    # 3 tokens per alias: 5,102 in all, over the default of 5,000.
+    query = "{ " + " ".join(f"a{i}: __typename" for i in range(1700)) + " }"
+
+    response = gql.post(query, token=token)
+
+    assert response.errors == []
+    assert response.body["data"] == {f"a{i}": "Query" for i in range(1700)}

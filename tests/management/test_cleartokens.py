@@ -121,8 +121,9 @@ def test_reads_ids_in_batches_never_whole_tables(app):
 
     selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     id_batches = [sql for sql in selects if re.search(r"\bLIMIT 10\b", sql)]
-    # 3 full batches and the empty one that ends the loop, for each table.
-    assert len(id_batches) == 8
+    # 3 full batches and the empty one that ends the loop for expired access tokens and for
+    # revoked refresh tokens, and one empty batch for expired refresh tokens.
+    assert len(id_batches) == 9
     # Every other SELECT is bounded by a batch of primary keys.
     for sql in selects:
         assert sql in id_batches or " IN (" in sql, sql
@@ -130,7 +131,12 @@ def test_reads_ids_in_batches_never_whole_tables(app):
     assert not RefreshToken.objects.exists()
 
 
-def test_refresh_tokens_never_expire_by_default(app):
+def test_refresh_tokens_never_expire_without_limits(app, settings):
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER,
+        "REFRESH_TOKEN_EXPIRE_SECONDS": None,
+        "REFRESH_TOKEN_MAX_LIFETIME_SECONDS": None,
+    }
     old = add_refresh(app, 3, age=timedelta(days=3650))
 
     assert clear() == (

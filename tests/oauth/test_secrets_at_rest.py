@@ -84,13 +84,13 @@ def test_unknown_client_costs_the_same_as_wrong_secret(
     client = make_application()
     user = make_user()
     calls: list[str] = []
-    real = digests.digest
+    real = digests.candidates
 
-    def counting(value: str, *, purpose: str) -> str:
+    def counting(value: str, *, purpose: str) -> list[str]:
         calls.append(purpose)
         return real(value, purpose=purpose)
 
-    monkeypatch.setattr(digests, "digest", counting)
+    monkeypatch.setattr(digests, "candidates", counting)
     data = {"grant_type": "password", "username": user.username, "password": PASSWORD}
 
     with django_assert_num_queries(1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,9 @@ def test_export_sdl_check_fails_on_a_stale_file(tmp_path):
     call_command("export_sdl", "--output", str(stale))
     assert stale.read_text(encoding="utf-8") == sdl()
     call_command("export_sdl", "--check", "--output", str(stale))
+
+
+def test_export_sdl_check_reads_schema_graphql_by_default():
+    out = StringIO()
+    call_command("export_sdl", "--check", stdout=out)
+    assert out.getvalue() == f"{SDL_PATH} is up to date.\n"
