@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,19 +41,25 @@ def _window() -> timedelta:
     return timedelta(seconds=oauth2_settings().login_failure_window_seconds)
 
 
-class _Policy:
+class _Policy(ABC):
     """The behaviour both handlers share; subclasses say how failures are read and recorded."""
 
+    @abstractmethod
     def counts(self, request: HttpRequest, username: str | None) -> throttling.Counts:
-        raise NotImplementedError
+        """The failures this attempt is judged by (``request.axes_ip_address`` is set)."""
+        ...
 
+    @abstractmethod
     def record_failure(
         self, sender: Any, credentials: dict[str, Any], request: HttpRequest, **kwargs: Any
     ) -> None:
-        raise NotImplementedError
+        """Count one checked, wrong password, for the pair, the IP and the username."""
+        ...
 
+    @abstractmethod
     def reset_pair(self, request: HttpRequest, username: str | None) -> int:
-        raise NotImplementedError
+        """Forget the (username, IP) pair's failures; returns how many records went."""
+        ...
 
     def is_locked(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
         """Called by axes's backend before any password is checked; notes the wait on the

@@ -89,3 +89,30 @@ def test_database_rows_leave_the_window(token, make_user):
 
     assert list(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == [1]
     assert token(user.username).status_code == HTTPStatus.OK
+
+
+def test_a_handler_ignores_a_signal_without_request(handler):
+    handler.user_login_failed(sender=None, credentials={"username": "x"}, request=None)
+
+
+def test_whitelisted_addresses_are_not_counted(handler, token, make_user, settings):
+    settings.AXES_NEVER_LOCKOUT_WHITELIST = True
+    settings.AXES_IP_WHITELIST = [ATTACKER]
+    user = make_user()
+    fail(token, user.username, 5)
+    assert token(user.username).status_code == HTTPStatus.OK
+
+
+def test_cache_reset_survives_expired_counters(token, make_user, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.AXES_HANDLER = "gqlauth.attempts.CacheHandler"
+    caches["default"].clear()
+    user = make_user()
+    fail(token, user.username, 2)
+    # The address's and the username's counters expired; the pair's is still there.
+    handler = AxesProxyHandler.get_implementation()
+    pair, ip, name = handler._keys(type("R", (), {"axes_ip_address": ATTACKER})(), user.username)
+    caches["default"].delete_many([ip, name])
+
+    assert token(user.username).status_code == HTTPStatus.OK
+    assert caches["default"].get(pair) is None

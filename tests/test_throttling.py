@@ -134,3 +134,35 @@ def test_ipv6_counts_per_64_and_ipv4_mapped_as_ipv4(settings):
 
 def test_no_remote_addr(settings):
     assert ip_of(settings, "") is None
+
+
+# -- glue ---------------------------------------------------------------------------------------
+
+
+def test_lockout_response_without_the_view_answer():
+    # axes calls it without a response when a view never ran (its decorators).
+    request = RequestFactory().post("/")
+    throttling.set_retry_after(request, 90)
+    response = throttling.lockout_response(request)
+    assert response.status_code == 429
+    assert response["Retry-After"] == "90"
+    assert response.content == b"Too many failed attempts. Try again in 90 seconds."
+
+    throttling.set_retry_after(request, 0)  # locked by something else than gqlauth's policy
+    response = throttling.lockout_response(request)
+    assert response.status_code == 429
+    assert not response.has_header("Retry-After")
+
+
+def test_no_request_no_refusal():
+    assert throttling.retry_after(None) == 0
+    throttling.raise_if_refused(None)
+    assert throttling.current_request() is None
+
+
+def test_success_outside_a_request_or_with_axes_off_resets_nothing(settings, db):
+    throttling.succeeded(None, "someone")
+    settings.AXES_ENABLED = False
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
+    throttling.succeeded(request, "someone")
+    assert not hasattr(request, "axes_ip_address")  # axes was not consulted
