@@ -33,6 +33,14 @@ class Client:
         return (self.app.client_id, self.secret)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here rather than in pyproject.toml so that tests/test_packaging.py owns it.
+    config.addinivalue_line(
+        "markers",
+        "packaging: builds and installs the distribution (runs with GQLAUTH_PACKAGING=1)",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     """PBKDF2's deliberate slowness tests nothing here; MD5 keeps the suite fast."""
