@@ -16,6 +16,10 @@ export GQLAUTH_PACKAGING := $(PACKAGING)
 endif
 
 BIN := $(VENV)/bin
+# DEBUG is off unless asked for (project/settings.py); the development commands below ask for
+# it, which gives them a built-in SECRET_KEY and the issuer from the request. Tests and mypy
+# load tests/settings.py instead, which keeps DEBUG off.
+DEV := DEBUG=1
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(DJANGO)
 NPM ?= npm
@@ -49,12 +53,12 @@ assets: $(ASSETS_STAMP)
 
 # Collected into STATIC_ROOT, where whitenoise serves them when DEBUG is off.
 static: setup assets
-	$(PY) manage.py collectstatic --noinput -v0
+	$(DEV) $(PY) manage.py collectstatic --noinput -v0
 
 run: setup static
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py bootstrapdemo --port $(PORT)
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py bootstrapdemo --port $(PORT)
+	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -64,7 +68,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 migrations-check: setup
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 # Under coverage; the report prints the total and fails below [tool.coverage.report] fail_under.
 pytest: setup static

@@ -9,6 +9,7 @@ Validation lives in :mod:`gqlauth.checks`, not here: this module never raises at
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +38,17 @@ DEFAULTS: dict[str, Any] = {
     "ALLOW_PLAIN_PKCE": False,
     "ISSUER": None,
     "REGISTER_APPLICATIONS": "authenticated",
+    # Password guessing (gqlauth.throttling): failures counted per (username, client IP) and per
+    # client IP lock with a growing back-off; per username across IPs they only slow each IP.
+    "LOGIN_FAILURE_LIMIT": 5,
+    "LOGIN_FAILURE_LIMIT_PER_IP": 50,
+    "LOGIN_FAILURE_LIMIT_PER_USERNAME": 10,
+    "LOGIN_BACKOFF_SECONDS": 60,
+    "LOGIN_BACKOFF_MAX_SECONDS": 3600,
+    "LOGIN_SLOWDOWN_SECONDS": 15,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 86400,
+    # Reverse proxies whose X-Forwarded-For is believed (IP addresses or CIDR networks).
+    "TRUSTED_PROXIES": [],
 }
 
 
@@ -61,6 +73,14 @@ class OAuth2Settings:
     allow_plain_pkce: bool
     issuer: str | None
     register_applications: str
+    login_failure_limit: int
+    login_failure_limit_per_ip: int
+    login_failure_limit_per_username: int
+    login_backoff_seconds: int
+    login_backoff_max_seconds: int
+    login_slowdown_seconds: int
+    login_failure_window_seconds: int
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...]
 
     def resolved_default_scopes(self) -> list[str]:
         """DEFAULT_SCOPES with ``__all__`` expanded to every scope, in SCOPES order."""
@@ -106,6 +126,14 @@ def _parse(raw: dict[str, Any]) -> OAuth2Settings:
         allow_plain_pkce=bool(raw["ALLOW_PLAIN_PKCE"]),
         issuer=None if raw["ISSUER"] is None else str(raw["ISSUER"]).rstrip("/"),
         register_applications=str(raw["REGISTER_APPLICATIONS"]),
+        login_failure_limit=int(raw["LOGIN_FAILURE_LIMIT"]),
+        login_failure_limit_per_ip=int(raw["LOGIN_FAILURE_LIMIT_PER_IP"]),
+        login_failure_limit_per_username=int(raw["LOGIN_FAILURE_LIMIT_PER_USERNAME"]),
+        login_backoff_seconds=int(raw["LOGIN_BACKOFF_SECONDS"]),
+        login_backoff_max_seconds=int(raw["LOGIN_BACKOFF_MAX_SECONDS"]),
+        login_slowdown_seconds=int(raw["LOGIN_SLOWDOWN_SECONDS"]),
+        login_failure_window_seconds=int(raw["LOGIN_FAILURE_WINDOW_SECONDS"]),
+        trusted_proxies=tuple(ip_network(str(p), strict=False) for p in raw["TRUSTED_PROXIES"]),
     )
 
 

@@ -1,7 +1,9 @@
 """Settings for the tutorial's system, driven by the environment.
 
-Environment variables: ``SECRET_KEY``, ``DEBUG`` (``1``/``0``), ``ALLOWED_HOSTS`` (comma separated),
-``DATABASE_URL`` (defaults to a SQLite file next to ``manage.py``).
+Environment variables: ``SECRET_KEY``, ``DEBUG`` (``1``/``0``; off unless set to ``1``: ``make
+run`` sets it), ``ALLOWED_HOSTS`` (comma separated), ``DATABASE_URL`` (defaults to a SQLite file
+next to ``manage.py``), ``OAUTH2_ISSUER`` (required with DEBUG off, e.g.
+``https://auth.example.com``), ``OAUTH2_TRUSTED_PROXIES`` (comma separated).
 """
 
 from __future__ import annotations
@@ -11,14 +13,23 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = os.environ.get("DEBUG", "1") == "1"
+# Off unless asked for: with DEBUG on, error pages show settings and tracebacks to anyone.
+DEBUG = os.environ.get("DEBUG", "0") == "1"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise RuntimeError("Set SECRET_KEY in the environment when DEBUG is off.")
+        # Raised here, not by a system check, so every start-up stops (gunicorn runs no checks);
+        # manage.py prints the message without a traceback.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG off (the default), set the SECRET_KEY environment "
+            "variable to a long random string, e.g. the output of "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'. "
+            "For local development only, DEBUG=1 uses a built-in key (make run sets DEBUG=1)."
+        )
     SECRET_KEY = "insecure-development-key-only-for-DEBUG-runs-0123456789abcdef"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
@@ -30,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "strawberry_django",
+    # Records failed password attempts; gqlauth.throttling decides (see AXES_* below).
+    "axes",
     "gqlauth",
     "schema",
     # The tutorial's site: home page, sign-in templates and the bootstrapdemo command.
@@ -47,6 +60,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gqlauth.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: turns a throttled sign-in into a 429 with Retry-After.
+    "axes.middleware.AxesMiddleware",
+]
+
+# First: axes refuses a throttled attempt before ModelBackend runs the password hasher.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -114,7 +135,28 @@ OAUTH2_PROVIDER = {
     # RFC 8414 issuer, e.g. https://auth.example.com; with DEBUG on it may be left unset and is
     # then taken from the request (never with DEBUG off: a Host header must not choose it).
     "ISSUER": os.environ.get("OAUTH2_ISSUER") or None,
+    # Reverse proxies allowed to name the client in X-Forwarded-For (comma separated IPs/CIDRs).
+    "TRUSTED_PROXIES": [
+        p.strip() for p in os.environ.get("OAUTH2_TRUSTED_PROXIES", "").split(",") if p.strip()
+    ],
 }
+
+# Password guessing is throttled by gqlauth.throttling on django-axes; the limits are
+# OAUTH2_PROVIDER's LOGIN_* keys (README, "Throttling"). These name gqlauth's policy to axes.
+AXES_HANDLER = "gqlauth.attempts.DatabaseHandler"  # or "gqlauth.attempts.CacheHandler"
+AXES_CLIENT_IP_CALLABLE = "gqlauth.throttling.client_ip"  # honours TRUSTED_PROXIES
+AXES_LOCKOUT_CALLABLE = "gqlauth.throttling.lockout_response"  # 429 + Retry-After
+AXES_LOCK_OUT_AT_FAILURE = False  # gqlauth's handler decides; axes only records
+# axes keeps a failed request's form fields: mask every credential (it always masks "password").
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "client_secret",
+    "refresh_token",
+    "code",
+    "code_verifier",
+    "token",
+]
 
 # GraphiQL opens on a query of the tutorial's API, and signs in as the public application
 # "GraphiQL" (authorization code with PKCE), which `manage.py bootstrapdemo` (`make run`) registers.

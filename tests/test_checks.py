@@ -57,6 +57,19 @@ def test_not_a_dict(settings):
         ({"ISSUER": "auth.example.com"}, ["gqlauth.E012"]),
         ({"ISSUER": 42}, ["gqlauth.E012"]),
         ({"REGISTER_APPLICATIONS": "everyone"}, ["gqlauth.E013"]),
+        ({"LOGIN_FAILURE_LIMIT": 0}, ["gqlauth.E015"]),
+        ({"LOGIN_FAILURE_LIMIT_PER_IP": "50"}, ["gqlauth.E015"]),
+        ({"LOGIN_FAILURE_LIMIT_PER_USERNAME": None}, ["gqlauth.E015"]),
+        ({"LOGIN_BACKOFF_SECONDS": -1}, ["gqlauth.E015"]),
+        ({"LOGIN_SLOWDOWN_SECONDS": 1.5}, ["gqlauth.E015"]),
+        ({"LOGIN_FAILURE_WINDOW_SECONDS": True}, ["gqlauth.E015"]),
+        ({"LOGIN_BACKOFF_SECONDS": 7200}, ["gqlauth.E016"]),
+        ({"LOGIN_BACKOFF_MAX_SECONDS": 90000}, ["gqlauth.E016"]),
+        ({"LOGIN_SLOWDOWN_SECONDS": 90000}, ["gqlauth.E016"]),
+        ({"TRUSTED_PROXIES": "10.0.0.1"}, ["gqlauth.E017"]),
+        ({"TRUSTED_PROXIES": ["10.0.0.0/33"]}, ["gqlauth.E017"]),
+        ({"TRUSTED_PROXIES": ["proxy.internal"]}, ["gqlauth.E017"]),
+        ({"TRUSTED_PROXIES": [167772161]}, ["gqlauth.E017"]),
     ],
 )
 def test_bad_values(settings, overrides, expected):
@@ -72,6 +85,11 @@ def test_good_optional_values(settings):
             TOKEN_DIGEST_KEY="k" * 40,
             ROTATE_REFRESH_TOKEN=False,
             REFRESH_TOKEN_REUSE_PROTECTION=False,
+            TRUSTED_PROXIES=["10.0.0.1", "192.168.0.0/16", "fd00::/8"],
+            LOGIN_BACKOFF_SECONDS=5,
+            LOGIN_BACKOFF_MAX_SECONDS=5,
+            LOGIN_FAILURE_WINDOW_SECONDS=5,
+            LOGIN_SLOWDOWN_SECONDS=5,
         )
         == []
     )
@@ -94,3 +112,61 @@ def test_registered_with_django(settings):
     settings.OAUTH2_PROVIDER = {"SCOPES": {}}
     ids = [m.id for m in checks.run_checks(tags=[checks.Tags.security])]
     assert "gqlauth.E002" in ids
+
+
+# -- throttling is wired (gqlauth.W003, W004) -------------------------------------------------
+
+
+def _throttling_messages():
+    from gqlauth.checks import check_throttling
+
+    return [(m.id, m.msg) for m in check_throttling()]
+
+
+def test_the_project_wires_throttling():
+    assert _throttling_messages() == []
+
+
+def test_axes_not_installed(monkeypatch):
+    from gqlauth import checks
+
+    monkeypatch.setattr(checks.apps, "is_installed", lambda name: name != "axes")
+    [(check_id, msg)] = _throttling_messages()
+    assert check_id == "gqlauth.W003"
+    assert msg.startswith('Password attempts are not throttled: add "axes" to INSTALLED_APPS')
+
+
+def test_axes_backend_must_come_first(settings):
+    settings.AUTHENTICATION_BACKENDS = [
+        "django.contrib.auth.backends.ModelBackend",
+        "axes.backends.AxesStandaloneBackend",
+    ]
+    assert [i for i, _ in _throttling_messages()] == ["gqlauth.W003"]
+    settings.AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend"]  # a subclass is fine
+    assert _throttling_messages() == []
+
+
+def test_axes_middleware_missing(settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.startswith("axes.")]
+    assert [i for i, _ in _throttling_messages()] == ["gqlauth.W003"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AXES_HANDLER", "axes.handlers.database.AxesDatabaseHandler"),
+        ("AXES_CLIENT_IP_CALLABLE", None),
+        ("AXES_LOCKOUT_CALLABLE", None),
+        ("AXES_SENSITIVE_PARAMETERS", ["username", "ip_address"]),
+    ],
+)
+def test_axes_settings_that_bypass_the_policy(settings, name, value):
+    setattr(settings, name, value)
+    [(check_id, msg)] = _throttling_messages()
+    assert check_id == "gqlauth.W004"
+    assert name in msg
+
+
+def test_cache_handler_is_accepted(settings):
+    settings.AXES_HANDLER = "gqlauth.attempts.CacheHandler"
+    assert _throttling_messages() == []

@@ -62,7 +62,20 @@ CLIENT_SECRET = "a-client-secret-of-at-least-32-characters"
 
 # What a user adds to the settings.py that startproject wrote.
 SETTINGS = """
-INSTALLED_APPS += ["gqlauth"]
+INSTALLED_APPS += ["axes", "gqlauth"]
+# The README's Throttling section (gqlauth.W003/W004 ask for these).
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "gqlauth.attempts.DatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "gqlauth.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "gqlauth.throttling.lockout_response"
+AXES_LOCK_OUT_AT_FAILURE = False
+AXES_SENSITIVE_PARAMETERS = [
+    "username", "ip_address", "client_secret", "refresh_token", "code", "code_verifier", "token"
+]
 TEMPLATES[0]["DIRS"] = [BASE_DIR / "templates"]
 OAUTH2_PROVIDER = {
     "SCOPES": {"read": "Read scope", "write": "Write scope", "greet": "Be greeted"},
@@ -238,7 +251,13 @@ def test_the_metadata_describes_the_app(dists: Dists) -> None:
         for requirement in meta.get_all("Requires-Dist") or []
         if "extra ==" not in requirement
     }
-    assert required == {"django", "oauthlib", "strawberry-graphql", "strawberry-graphql-django"}
+    assert required == {
+        "django",
+        "oauthlib",
+        "strawberry-graphql",
+        "strawberry-graphql-django",
+        "django-axes",  # gqlauth.attempts: the throttle's AXES_HANDLER
+    }
 
 
 # --- someone else's project -------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from oauthlib.oauth2.rfc6749 import errors
 
-from gqlauth import cors, tokens
+from gqlauth import cors, throttling, tokens
 from gqlauth.oauth import server, validator
 from gqlauth.tokens import AuthorizationCodeReusedError, RefreshTokenReusedError
 
@@ -108,8 +108,9 @@ def _headers(request: HttpRequest) -> dict[str, str]:
 
 def _dispatch(request: HttpRequest, endpoint: Endpoint, params: Params) -> HttpResponse:
     """Call oauthlib; the client it authenticated (if any) is recorded for :mod:`gqlauth.cors`,
-    also when an error escapes (a replayed refresh token or code is answered by the caller)."""
-    with validator.recording_client() as authenticated:
+    also when an error escapes (a replayed refresh token or code is answered by the caller).
+    The validator's ``authenticate()`` reaches Django's request through the throttle."""
+    with validator.recording_client() as authenticated, throttling.serving(request):
         try:
             headers, body, status = endpoint(
                 request.build_absolute_uri(), request.method or "POST", params, _headers(request)
@@ -117,6 +118,22 @@ def _dispatch(request: HttpRequest, endpoint: Endpoint, params: Params) -> HttpR
         finally:
             cors.answered_for(request, authenticated())
     return _json_response(body, status, headers)
+
+
+def too_many_attempts_response(exc: throttling.TooManyAttemptsError) -> HttpResponse:
+    """A password attempt refused unchecked: 429 with ``Retry-After`` (RFC 6585 §4).
+
+    The code is ``temporarily_unavailable``: each RFC 6749 §5.2 code says the request, the client
+    or the grant is wrong, and none is (the password was not even checked; ``invalid_grant`` would
+    tell a client with the right password to drop it). OAuth's word for "try again later" is
+    ``temporarily_unavailable`` (§4.1.2.1); the status and ``Retry-After`` say the rest.
+    """
+    error = errors.TemporarilyUnavailableError(
+        description=f"Too many failed password attempts: retry after {exc.retry_after} seconds."
+    )
+    return _json_response(
+        error.json, HTTPStatus.TOO_MANY_REQUESTS, {"Retry-After": str(exc.retry_after)}
+    )
 
 
 def token_response(request: HttpRequest) -> HttpResponse:
@@ -147,6 +164,8 @@ def token_response(request: HttpRequest) -> HttpResponse:
                 description="Another request refreshed with this refresh token at the same time; "
                 "retry."
             ) from exc
+        except throttling.TooManyAttemptsError as exc:
+            return too_many_attempts_response(exc)
         except AuthorizationCodeReusedError as exc:
             # RFC 6749 §4.1.2: deny, and revoke every token issued from the code.
             tokens.on_code_replay(exc)

@@ -21,7 +21,7 @@ from oauthlib.common import Request
 from oauthlib.oauth2 import RequestValidator
 from oauthlib.oauth2.rfc6749 import errors
 
-from gqlauth import clients, digests, pkce, redirects, scopes, tokens
+from gqlauth import clients, digests, pkce, redirects, scopes, throttling, tokens
 from gqlauth.conf import oauth2_settings
 from gqlauth.models import (
     AccessToken,
@@ -300,12 +300,20 @@ class Validator(RequestValidator):  # type: ignore[misc]
         **kwargs: Any,
     ) -> bool:
         """Password grant: active user with this password. Checks the grant type first, so a
-        client that may not use this grant never gets a password verified."""
+        client that may not use this grant never gets a password verified.
+
+        Raises :class:`gqlauth.throttling.TooManyAttemptsError` when the throttle refused the
+        attempt before the password was checked (:func:`gqlauth.oauth.http.token_response`
+        answers it).
+        """
         if not client.allows_grant(GrantType.PASSWORD):
             raise errors.UnauthorizedClientError(request=request)
-        user = authenticate_user(None, username=username, password=password)
+        http_request = throttling.current_request()
+        user = authenticate_user(http_request, username=username, password=password)
         if user is None or not user.is_active:
+            throttling.raise_if_refused(http_request)
             return False
+        throttling.succeeded(http_request, username)
         request.user = user
         return True
 
