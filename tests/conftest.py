@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,30 @@ def pytest_configure(config: pytest.Config) -> None:
 def _fast_password_hasher(settings: Any) -> None:
     """PBKDF2's deliberate slowness tests nothing here; MD5 keeps the suite fast."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_connection_outlives_the_suite(
+    django_db_setup: Any, django_db_blocker: Any
+) -> Iterator[None]:
+    """End every other session on the PostgreSQL test database before it is dropped.
+
+    Live-server request threads and subprocesses (gunicorn, the browser's server) may still hold
+    a connection when the suite ends; PostgreSQL then refuses to drop the database ("being
+    accessed by other users"), which pytest reports as a teardown error. Runs after the last
+    test and before pytest-django's own teardown (it depends on ``django_db_setup``).
+    """
+    yield
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connections.close_all()
 
 
 @pytest.fixture(autouse=True)
