@@ -17,6 +17,11 @@ from gqlauth.appsettings import SettingsDict
 
 SETTING_NAME = "OAUTH2_PROVIDER"
 ALL_SCOPES = "__all__"
+ACCESS_TOKEN_FORMATS = ("opaque", "jwt")
+"""Values of ``ACCESS_TOKEN_FORMAT`` (and of ``Application.access_token_format``, where "" follows
+the setting): 256-bit random strings stored as digests, or signed JWTs (RFC 9068)."""
+SIGNING_ALGORITHMS = ("ES256", "RS256")
+"""JWS algorithms of JWT access tokens (RFC 7518 §3.4, §3.3); the first is the default."""
 
 DEFAULTS: dict[str, Any] = {
     "SCOPES": {"read": "Reading scope", "write": "Writing scope"},
@@ -37,6 +42,13 @@ DEFAULTS: dict[str, Any] = {
     "ALLOW_PLAIN_PKCE": False,
     "ISSUER": None,
     "REGISTER_APPLICATIONS": "authenticated",
+    "ACCESS_TOKEN_FORMAT": "opaque",
+    "JWT_ACCESS_TOKEN_EXPIRE_SECONDS": 300,
+    "JWT_AUDIENCE": None,
+    "JWT_SIGNING_ALGORITHM": SIGNING_ALGORITHMS[0],
+    "JWT_KEY_ACTIVATION_SECONDS": 3600,
+    "JWT_KEY_ENCRYPTION_KEY": None,
+    "JWT_KEY_ENCRYPTION_KEY_FALLBACKS": [],
 }
 
 
@@ -61,6 +73,12 @@ class OAuth2Settings:
     allow_plain_pkce: bool
     issuer: str | None
     register_applications: str
+    access_token_format: str
+    jwt_access_token_expire_seconds: int
+    jwt_audience: str | None
+    jwt_signing_algorithm: str
+    jwt_key_activation_seconds: int
+    jwt_key_encryption_keys: tuple[str, ...]
 
     def resolved_default_scopes(self) -> list[str]:
         """DEFAULT_SCOPES with ``__all__`` expanded to every scope, in SCOPES order."""
@@ -86,6 +104,21 @@ def _digest_keys(raw: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(key) for key in keys))
 
 
+def _key_encryption_keys(raw: dict[str, Any]) -> tuple[str, ...]:
+    """The key that encrypts signing keys at rest first, then the old ones that still decrypt.
+
+    Like the digest keys: a dedicated JWT_KEY_ENCRYPTION_KEY lets SECRET_KEY rotate freely;
+    without one, SECRET_KEY encrypts and SECRET_KEY_FALLBACKS still decrypt, so rotating
+    SECRET_KEY the Django way (old value into the fallbacks, then ``signingkeys reencrypt``)
+    keeps every signing key readable.
+    """
+    if raw["JWT_KEY_ENCRYPTION_KEY"]:
+        keys = [raw["JWT_KEY_ENCRYPTION_KEY"], *raw["JWT_KEY_ENCRYPTION_KEY_FALLBACKS"]]
+    else:
+        keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return tuple(dict.fromkeys(str(key) for key in keys))
+
+
 def _parse(raw: dict[str, Any]) -> OAuth2Settings:
     expire_refresh = raw["REFRESH_TOKEN_EXPIRE_SECONDS"]
     return OAuth2Settings(
@@ -106,6 +139,12 @@ def _parse(raw: dict[str, Any]) -> OAuth2Settings:
         allow_plain_pkce=bool(raw["ALLOW_PLAIN_PKCE"]),
         issuer=None if raw["ISSUER"] is None else str(raw["ISSUER"]).rstrip("/"),
         register_applications=str(raw["REGISTER_APPLICATIONS"]),
+        access_token_format=str(raw["ACCESS_TOKEN_FORMAT"]),
+        jwt_access_token_expire_seconds=int(raw["JWT_ACCESS_TOKEN_EXPIRE_SECONDS"]),
+        jwt_audience=None if raw["JWT_AUDIENCE"] is None else str(raw["JWT_AUDIENCE"]),
+        jwt_signing_algorithm=str(raw["JWT_SIGNING_ALGORITHM"]),
+        jwt_key_activation_seconds=int(raw["JWT_KEY_ACTIVATION_SECONDS"]),
+        jwt_key_encryption_keys=_key_encryption_keys(raw),
     )
 
 
