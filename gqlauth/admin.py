@@ -91,6 +91,7 @@ class ApplicationAdmin(_ApplicationAdminBase):
                         "redirect_uris",
                         "skip_authorization",
                         "can_introspect",
+                        "access_token_format",
                     )
                 },
             ),

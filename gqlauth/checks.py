@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import NoReverseMatch, reverse
 
-from gqlauth.conf import ALL_SCOPES, oauth2_settings
+from gqlauth.conf import ACCESS_TOKEN_FORMATS, ALL_SCOPES, SIGNING_ALGORITHMS, oauth2_settings
 from gqlauth.settingchecks import each_key, is_bool, is_positive_int, not_a_dict, unknown_keys
+from gqlauth.signingkeys import JWKS_MAX_AGE
 
 _HINT = f"See the {oauth2_settings.name} section of the README."
 
@@ -62,6 +64,89 @@ def _issuer_messages(issuer: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+def _is_non_negative_int(value: Any) -> bool:
+    return is_positive_int(value) or (type(value) is int and value == 0)
+
+
+def _is_long_key(value: Any) -> bool:
+    return isinstance(value, str) and len(value) >= 32
+
+
+def _jwt_messages(raw: dict[str, Any]) -> list[CheckMessage]:
+    """The JWT access token settings (RFC 9068): E015-E022, W003."""
+    messages = each_key(
+        raw,
+        ("ACCESS_TOKEN_FORMAT",),
+        lambda value: value in ACCESS_TOKEN_FORMATS,
+        '{key} must be "opaque" or "jwt".',
+        check_id="gqlauth.E015",
+    )
+    messages += each_key(
+        raw,
+        ("JWT_SIGNING_ALGORITHM",),
+        lambda value: value in SIGNING_ALGORITHMS,
+        '{key} must be "ES256" or "RS256".',
+        check_id="gqlauth.E016",
+    )
+    messages += each_key(
+        raw,
+        ("JWT_ACCESS_TOKEN_EXPIRE_SECONDS",),
+        is_positive_int,
+        "{key} must be a positive integer.",
+        check_id="gqlauth.E017",
+    )
+    activation = raw["JWT_KEY_ACTIVATION_SECONDS"]
+    activation_ok = _is_non_negative_int(activation)
+    messages += each_key(
+        raw,
+        ("JWT_KEY_ACTIVATION_SECONDS",),
+        _is_non_negative_int,
+        "{key} must be an integer of 0 or more.",
+        check_id="gqlauth.E018",
+    )
+    messages += each_key(
+        raw,
+        ("JWT_AUDIENCE",),
+        lambda value: value is None or (isinstance(value, str) and bool(value)),
+        "{key} must be None (the GraphQL endpoint's URL) or a non-empty string.",
+        check_id="gqlauth.E019",
+    )
+    if raw["ACCESS_TOKEN_FORMAT"] == "jwt" and raw["JWT_AUDIENCE"] is None:
+        try:
+            reverse("graphql")
+        except NoReverseMatch:
+            messages.append(
+                Error(
+                    "JWT access tokens need an audience: set JWT_AUDIENCE, or name the GraphQL "
+                    'endpoint\'s URL "graphql".',
+                    id="gqlauth.E020",
+                )
+            )
+    messages += each_key(
+        raw,
+        ("JWT_KEY_ENCRYPTION_KEY",),
+        lambda value: value is None or _is_long_key(value),
+        "{key} must be None (SECRET_KEY) or a string of 32+ characters.",
+        check_id="gqlauth.E021",
+    )
+    messages += each_key(
+        raw,
+        ("JWT_KEY_ENCRYPTION_KEY_FALLBACKS",),
+        lambda value: isinstance(value, (list, tuple)) and all(map(_is_long_key, value)),
+        "{key} must be a list of strings of 32+ characters (old JWT_KEY_ENCRYPTION_KEY values).",
+        check_id="gqlauth.E022",
+    )
+    if activation_ok and activation < JWKS_MAX_AGE:
+        messages.append(
+            Warning(
+                f"JWT_KEY_ACTIVATION_SECONDS is shorter than the {JWKS_MAX_AGE} seconds clients "
+                "may cache the JWK Set: they may refuse a new key's first tokens.",
+                id="gqlauth.W003",
+            )
+        )
+    return messages
 
 
 @register(Tags.security)
@@ -170,6 +255,8 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
         '{key} must be "authenticated", "staff" or a permission such as "gqlauth.add_application".',
         check_id="gqlauth.E013",
     )
+
+    messages += _jwt_messages(raw)
 
     if raw["ROTATE_REFRESH_TOKEN"] is False and raw["REFRESH_TOKEN_REUSE_PROTECTION"] is True:
         messages.append(

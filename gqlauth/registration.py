@@ -92,6 +92,7 @@ class ApplicationRegistrationForm(_ModelForm):
             "allowed_scopes",
             "skip_authorization",
             "can_introspect",
+            "access_token_format",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

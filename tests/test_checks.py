@@ -57,6 +57,22 @@ def test_not_a_dict(settings):
         ({"ISSUER": "auth.example.com"}, ["gqlauth.E012"]),
         ({"ISSUER": 42}, ["gqlauth.E012"]),
         ({"REGISTER_APPLICATIONS": "everyone"}, ["gqlauth.E013"]),
+        ({"ACCESS_TOKEN_FORMAT": "JWT"}, ["gqlauth.E015"]),
+        ({"ACCESS_TOKEN_FORMAT": None}, ["gqlauth.E015"]),
+        ({"JWT_SIGNING_ALGORITHM": "HS256"}, ["gqlauth.E016"]),
+        ({"JWT_SIGNING_ALGORITHM": "none"}, ["gqlauth.E016"]),
+        ({"JWT_ACCESS_TOKEN_EXPIRE_SECONDS": 0}, ["gqlauth.E017"]),
+        ({"JWT_ACCESS_TOKEN_EXPIRE_SECONDS": "300"}, ["gqlauth.E017"]),
+        ({"JWT_KEY_ACTIVATION_SECONDS": -1}, ["gqlauth.E018"]),
+        ({"JWT_KEY_ACTIVATION_SECONDS": False}, ["gqlauth.E018"]),
+        ({"JWT_KEY_ACTIVATION_SECONDS": 0.0}, ["gqlauth.E018"]),
+        ({"JWT_AUDIENCE": ""}, ["gqlauth.E019"]),
+        ({"JWT_AUDIENCE": ["https://api.example"]}, ["gqlauth.E019"]),
+        ({"JWT_KEY_ENCRYPTION_KEY": "short"}, ["gqlauth.E021"]),
+        ({"JWT_KEY_ENCRYPTION_KEY_FALLBACKS": "k" * 40}, ["gqlauth.E022"]),
+        ({"JWT_KEY_ENCRYPTION_KEY_FALLBACKS": ["short"]}, ["gqlauth.E022"]),
+        ({"JWT_KEY_ACTIVATION_SECONDS": 0}, ["gqlauth.W003"]),
+        ({"JWT_KEY_ACTIVATION_SECONDS": 299}, ["gqlauth.W003"]),
     ],
 )
 def test_bad_values(settings, overrides, expected):
@@ -75,6 +91,31 @@ def test_good_optional_values(settings):
         )
         == []
     )
+
+
+def test_good_jwt_values(settings):
+    assert (
+        _ids(
+            settings,
+            ACCESS_TOKEN_FORMAT="jwt",
+            JWT_SIGNING_ALGORITHM="RS256",
+            JWT_ACCESS_TOKEN_EXPIRE_SECONDS=60,
+            JWT_KEY_ACTIVATION_SECONDS=300,
+            JWT_AUDIENCE="https://api.example",
+            JWT_KEY_ENCRYPTION_KEY="k" * 40,
+            JWT_KEY_ENCRYPTION_KEY_FALLBACKS=["m" * 32],
+        )
+        == []
+    )
+
+
+def test_jwt_access_tokens_need_an_audience(settings):
+    # The project names its GraphQL URL "graphql": the default audience.
+    assert _ids(settings, ACCESS_TOKEN_FORMAT="jwt") == []
+    settings.ROOT_URLCONF = "tests.views.test_metadata"  # no "graphql" URL there
+    assert _ids(settings, ACCESS_TOKEN_FORMAT="jwt") == ["gqlauth.E020"]
+    assert _ids(settings, ACCESS_TOKEN_FORMAT="jwt", JWT_AUDIENCE="https://api.example") == []
+    assert _ids(settings) == []  # opaque tokens need none
 
 
 @pytest.mark.parametrize("issuer", [None, "http://127.0.0.1:8000", "https://a.example/tenant"])
