@@ -142,12 +142,15 @@ def jwt_format(settings: Any, signing_key: SigningKey) -> SigningKey:
 
 @pytest.fixture
 def make_jwt(
-    db: Any, make_user: Callable[..., User], make_application: Callable[..., Client]
+    signing_key: SigningKey,
+    make_user: Callable[..., User],
+    make_application: Callable[..., Client],
 ) -> Callable[..., tuple[str, AccessToken]]:
     """``make_jwt(scopes=("read",), user=None, application=None, now=None, expires_in=300)``.
 
-    A JWT access token signed by the active key and stored as the token endpoint stores it;
-    returns ``(value, row)``. ``user=False`` gives a client token.
+    A JWT access token signed by the active key (``signing_key``, or a newer one the test made)
+    and stored as the token endpoint stores it; returns ``(value, row)``. ``user=False`` gives a
+    client token.
     """
 
     def make(

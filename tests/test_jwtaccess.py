@@ -192,7 +192,7 @@ def test_a_good_token(make_jwt, signing_key, django_assert_num_queries):
 
 def test_expired(make_jwt, signing_key):
     value, _ = make_jwt(now=timezone.now() - timedelta(seconds=301))
-    with pytest.raises(ExpiredTokenError, match="The access token expired."):
+    with pytest.raises(ExpiredTokenError, match=r"The access token expired\."):
         jwtaccess.verify_access_token(value, issuer=ISSUER)
 
 
