@@ -302,3 +302,12 @@ def test_the_user_of_a_live_jwt_is_one_query(issued, carol, rf, django_assert_nu
     token = bearer.authenticate_bearer(bearer_request(rf, issued["access_token"]))
     with django_assert_num_queries(1):
         assert bearer.user_of(token) == carol
+
+
+def test_outside_a_request_only_the_configured_issuer_signs(settings):
+    from gqlauth.oauth import server
+
+    assert server._issuer() == ISSUER
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ISSUER": None}
+    with pytest.raises(jwtaccess.CannotSignError, match="ISSUER"):
+        server._issuer()
