@@ -75,6 +75,7 @@ def test_a_new_key_is_published_at_once_and_signs_after_the_delay():
 
     assert key.activates_at == now + DELAY
     assert key.algorithm == "ES256"
+    assert str(key) == f"ES256 signing key {key.kid}"
     assert key.public_jwk["kid"] == key.kid
     assert signingkeys.jwk_set(now)["keys"] == [key.public_jwk]
     assert signingkeys.verification_key(key.kid, now) is not None
