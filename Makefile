@@ -1,12 +1,19 @@
 # Two commands matter: `make run` (set up and serve the tutorial's system) and `make test`.
 # Variables: PYTHON (interpreter for the venv), VENV (its folder), DJANGO (e.g. 5.2 or 6.1;
-# empty = newest release the interpreter supports), DATABASE_URL (default: SQLite file).
+# empty = newest release the interpreter supports), DATABASE_URL (default: SQLite file),
+# PACKAGING (1: pytest also runs tests/test_packaging.py, see below).
 
 PYTHON ?= python3
 VENV ?= .venv
 DJANGO ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
+
+# PACKAGING=1 runs the packaging test: build the sdist and wheel, install the wheel into a fresh
+# venv and serve a new project with it (a minute or two; needs PyPI). .ci/run sets it on one run.
+ifneq ($(PACKAGING),)
+export GQLAUTH_PACKAGING := $(PACKAGING)
+endif
 
 BIN := $(VENV)/bin
 PY := $(BIN)/python

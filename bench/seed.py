@@ -1,4 +1,5 @@
-"""Fill the bench database: a user, a confidential client, 50 users in groups, and tokens.
+"""Fill the bench database: a user who may read users, a confidential client, 50 users in groups,
+and tokens.
 
 Run by ``bench/run.py`` in a subprocess whose environment already names the temporary database
 (``DATABASE_URL``) and the server's ``SECRET_KEY`` (token digests are keyed with it). Prints one
@@ -29,7 +30,7 @@ SCOPES = ["read", "write", "groups"]
 def seed(refresh_tokens: int) -> dict[str, Any]:
     """Create the data and return the credentials (plaintext, shown to the bench only)."""
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import Group, Permission
 
     from gqlauth import digests, tokens
     from gqlauth.models import Application, ClientType, GrantType
@@ -37,6 +38,11 @@ def seed(refresh_tokens: int) -> dict[str, Any]:
     user_model = get_user_model()
     password = digests.new_token()
     user = user_model.objects.create_user(USERNAME, f"{USERNAME}@example.com", password)
+    # Reading other users takes auth.view_user besides the read scope; given directly (not as
+    # a superuser, who skips the permission lookup), so `users` pays what a real reader pays.
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="auth", codename="view_user")
+    )
 
     secret = digests.new_client_secret()
     app = Application(

@@ -8,6 +8,10 @@ Contracts:
 - Token pages show only ids, owners, scopes and dates, never a digest or a token value; tokens
   cannot be added or edited here. "Revoke" goes through :mod:`gqlauth.tokens`, and so does
   deleting a token, so an admin cannot silently break refresh-token reuse detection.
+- "Deactivate" suspends applications: from then on they authenticate no more, and their codes,
+  access tokens and refresh tokens are refused on every path (the checks of
+  :mod:`gqlauth.oauth.validator` and :mod:`gqlauth.bearer`); "Activate" lifts that. Nothing is
+  deleted, so revoke the tokens too to end them for good.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
@@ -66,13 +71,33 @@ class ApplicationAdmin(_ApplicationAdminBase):
     """Applications: grant types as checkboxes, secrets generated and shown once, rotation."""
 
     form = ApplicationRegistrationForm
-    list_display = ("name", "client_id", "client_type", "grant_type_list", "user", "created")
-    list_filter = ("client_type", GrantTypeFilter, "skip_authorization", "can_introspect")
+    list_display = (
+        "name",
+        "client_id",
+        "active",
+        "client_type",
+        "grant_type_list",
+        "user",
+        "created",
+    )
+    list_filter = (
+        "active",
+        "client_type",
+        "application_type",
+        GrantTypeFilter,
+        "skip_authorization",
+        "can_introspect",
+    )
     search_fields = ("name", "client_id")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     readonly_fields = ("client_secret_status", "created", "updated")
-    actions = ["rotate_client_secret", "revoke_tokens"]
+    actions = [
+        "rotate_client_secret",
+        "revoke_tokens",
+        "deactivate_applications",
+        "activate_applications",
+    ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Application | None = None) -> Any:
         if obj is None:
@@ -80,14 +105,16 @@ class ApplicationAdmin(_ApplicationAdminBase):
         else:
             credentials = ("client_id", "client_type", "client_secret_status")
         return [
-            (None, {"fields": ("name", "user")}),
+            (None, {"fields": ("name", "user", "active")}),
             ("Credentials", {"fields": credentials}),
             (
                 "Authorization",
                 {
                     "fields": (
+                        "application_type",
                         "grant_types",
                         "allowed_scopes",
+                        "default_scopes",
                         "redirect_uris",
                         "skip_authorization",
                         "can_introspect",
@@ -215,6 +242,39 @@ class ApplicationAdmin(_ApplicationAdminBase):
             f"Revoked every token of {len(apps)} application(s) ({deleted} access token(s)).",
             messages.SUCCESS,
         )
+
+    def _set_active(
+        self, request: HttpRequest, queryset: QuerySet[Application], active: bool
+    ) -> int:
+        """Set ``active`` where it differs, logging each change; returns how many changed."""
+        with transaction.atomic():
+            changing = list(queryset.filter(active=not active).order_by("pk"))
+            Application.objects.filter(pk__in=[app.pk for app in changing]).update(
+                active=active, updated=timezone.now()
+            )
+            for app in changing:
+                self.log_change(request, app, [{"changed": {"fields": ["active"]}}])
+        return len(changing)
+
+    @admin.action(description="Deactivate selected applications", permissions=["change"])
+    def deactivate_applications(
+        self, request: HttpRequest, queryset: QuerySet[Application]
+    ) -> None:
+        """Suspend the applications: their codes and tokens stop working at once (not deleted)."""
+        count = self._set_active(request, queryset, False)
+        self.message_user(
+            request,
+            f"Deactivated {count} application(s). They cannot authenticate, and their "
+            "authorization codes, access tokens and refresh tokens are refused until they are "
+            "activated again.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Activate selected applications", permissions=["change"])
+    def activate_applications(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        """Lift a deactivation: unexpired, unrevoked tokens work again."""
+        count = self._set_active(request, queryset, True)
+        self.message_user(request, f"Activated {count} application(s).", messages.SUCCESS)
 
 
 class _TokenAdmin(_AnyModelAdmin):

@@ -1,6 +1,6 @@
 """Typed access to the ``OAUTH2_PROVIDER`` setting.
 
-Key names and defaults follow django-oauth-toolkit, so the tutorial's settings work unchanged.
+Key names and defaults follow django-oauth-toolkit, so its projects' settings work unchanged.
 Values are read at use time through ``oauth2_settings()`` (a
 :class:`~gqlauth.appsettings.SettingsDict`), so ``override_settings`` just works.
 Validation lives in :mod:`gqlauth.checks`, not here: this module never raises at import time.

@@ -2,9 +2,12 @@
 
 :class:`ApplicationRegistrationForm` is used by the admin (``gqlauth.admin``) and by the
 ``createapplication`` command, so a client registered either way passes the same checks: grant types
-are RFC 6749 wire values, scopes come from ``OAUTH2_PROVIDER["SCOPES"]``, a typed secret is long
-enough, a public client has no secret and no ``client_credentials`` grant, and
-``authorization_code`` has redirect URIs.
+are RFC 6749 wire values, scopes come from ``OAUTH2_PROVIDER["SCOPES"]``, default scopes are
+among the allowed ones, a typed secret is long enough, a public client has no secret and no
+``client_credentials`` grant, and ``authorization_code`` has redirect URIs.
+
+Who may register on the developer pages is the ``REGISTER_APPLICATIONS`` setting, decided by
+:func:`registration_refused`.
 
 A confidential client gets a generated secret when none was typed; the form exposes it once as
 :attr:`ApplicationRegistrationForm.issued_secret` and stores only its digest.
@@ -23,6 +26,11 @@ from gqlauth import digests
 from gqlauth.conf import oauth2_settings
 from gqlauth.models import Application, ClientType, GrantType, validate_client_secret
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from gqlauth.models import UserModel
+
 # Unreserved URI characters (RFC 3986 §2.3): safe in URLs, form bodies and HTTP Basic credentials.
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._~-]+$")
 
@@ -36,6 +44,29 @@ def validate_redirect_uri(uri: str) -> None:
             "without a #fragment.",
             code="invalid_redirect_uri",
         )
+
+
+def registration_refused(user: UserModel | AnonymousUser) -> str | None:
+    """Why ``user`` may not register applications on the developer pages, or None if they may.
+
+    Decided by ``OAUTH2_PROVIDER["REGISTER_APPLICATIONS"]`` (validated by ``gqlauth.E013``):
+    ``"authenticated"`` (any active signed-in user), ``"staff"`` (``is_staff``), or a permission
+    ``"app_label.codename"`` (through the authentication backends, so superusers have it). The
+    admin and the ``createapplication`` command have their own gates (model permissions, shell
+    access) and do not ask this.
+    """
+    rule = oauth2_settings().register_applications
+    if not user.is_authenticated or not user.is_active:
+        return "Sign in with an active account to register applications."
+    if rule == "authenticated":
+        return None
+    if rule == "staff":
+        if user.is_staff:
+            return None
+        return "On this server only staff accounts may register applications."
+    if user.has_perm(rule):
+        return None
+    return f"Registering applications needs the “{rule}” permission, which your account lacks."
 
 
 if TYPE_CHECKING:
@@ -67,6 +98,12 @@ class ApplicationRegistrationForm(_ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Scopes this client may ask for; none ticked means every scope.",
     )
+    default_scopes = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Scopes granted when a request names none; none ticked means the "
+        "DEFAULT_SCOPES setting. Each must be allowed.",
+    )
     redirect_uris = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -87,9 +124,11 @@ class ApplicationRegistrationForm(_ModelForm):
             "client_id",
             "user",
             "client_type",
+            "application_type",
             "grant_types",
             "redirect_uris",
             "allowed_scopes",
+            "default_scopes",
             "skip_authorization",
             "can_introspect",
             "access_token_format",
@@ -101,10 +140,11 @@ class ApplicationRegistrationForm(_ModelForm):
         # SCOPES is read now, not at import time, so override_settings and reloads apply.
         scopes = oauth2_settings().scopes
         known = ", ".join(scopes)
-        self.fields["allowed_scopes"].choices = [(name, name) for name in scopes]  # type: ignore[attr-defined]
-        self.fields["allowed_scopes"].error_messages["invalid_choice"] = (
-            f"Unknown scope %(value)s; the scopes in OAUTH2_PROVIDER are: {known}."
-        )
+        for field in ("allowed_scopes", "default_scopes"):
+            self.fields[field].choices = [(name, name) for name in scopes]  # type: ignore[attr-defined]
+            self.fields[field].error_messages["invalid_choice"] = (
+                f"Unknown scope %(value)s; the scopes in OAUTH2_PROVIDER are: {known}."
+            )
         self.fields["grant_types"].error_messages["invalid_choice"] = (
             "Unknown grant type %(value)s; use "
             + ", ".join(value for value, _ in GrantType.choices)
@@ -115,6 +155,7 @@ class ApplicationRegistrationForm(_ModelForm):
             # A stored secret can only be replaced by rotation, which shows the new one once.
             del self.fields["client_secret"]
             self.initial["allowed_scopes"] = self.instance.allowed_scopes.split()
+            self.initial["default_scopes"] = self.instance.default_scopes.split()
         elif not self.is_bound:
             self.initial.setdefault("client_id", digests.new_client_id())
 
@@ -134,9 +175,15 @@ class ApplicationRegistrationForm(_ModelForm):
         # Canonical order, so equal sets compare equal in the database and in change history.
         return [value for value, _ in GrantType.choices if value in chosen]
 
-    def clean_allowed_scopes(self) -> str:
-        chosen = set(self.cleaned_data.get("allowed_scopes") or [])
+    def _scopes_in_settings_order(self, field: str) -> str:
+        chosen = set(self.cleaned_data.get(field) or [])
         return " ".join(name for name in oauth2_settings().scopes if name in chosen)
+
+    def clean_allowed_scopes(self) -> str:
+        return self._scopes_in_settings_order("allowed_scopes")
+
+    def clean_default_scopes(self) -> str:
+        return self._scopes_in_settings_order("default_scopes")
 
     def clean_redirect_uris(self) -> str:
         uris = str(self.cleaned_data.get("redirect_uris") or "").split()
@@ -182,6 +229,20 @@ class ApplicationRegistrationForm(_ModelForm):
             self.add_error(
                 "redirect_uris",
                 "The authorization_code grant needs at least one redirect URI (RFC 6749 §3.1.2).",
+            )
+        # Defaults are what a request without scope gets (RFC 6749 §3.3), so they must be
+        # grantable: within the allowed subset when the client has one.
+        allowed = str(cleaned.get("allowed_scopes") or "").split()
+        defaults = str(cleaned.get("default_scopes") or "").split()
+        outside = [scope for scope in defaults if allowed and scope not in allowed]
+        if outside:
+            self.add_error(
+                "default_scopes",
+                ValidationError(
+                    "Default scopes must be among the allowed scopes; not allowed: %(scopes)s.",
+                    code="default_scope_not_allowed",
+                    params={"scopes": ", ".join(outside)},
+                ),
             )
         return cleaned
 

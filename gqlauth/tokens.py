@@ -19,6 +19,7 @@ from gqlauth.models import (
     AccessToken,
     Application,
     AuthorizationCode,
+    Consent,
     RefreshToken,
     revoke_family,
 )
@@ -261,13 +262,34 @@ def revoke_refresh_token(token: RefreshToken) -> None:
     revoke_family(token.family)
 
 
-def revoke_application_tokens(application: Application) -> int:
-    """End every token of ``application``: delete its access tokens, revoke its refresh tokens.
+def revoke_application_tokens(
+    application: Application, user: UserModel | None = None, *, forget_consent: bool = False
+) -> int:
+    """End the tokens of ``application``: every user's, or only ``user``'s, in one transaction.
 
-    Revoked refresh rows stay so a replay is still recognised. Returns how many access tokens
-    were deleted. Used by the developer pages and the admin alike.
+    Deletes the access tokens, revokes the refresh tokens (the rows stay, so a replay of one is
+    still recognised, RFC 9700 §4.14.2) and deletes the codes not yet exchanged, which would
+    otherwise turn into new tokens (RFC 6749 §4.1.2). Redeemed codes stay for their replay check;
+    their tokens are among those ended here. With ``forget_consent`` the matching
+    :class:`~gqlauth.models.Consent` rows go too, so the next authorization request asks again.
+
+    Client-credentials tokens have no user, so a ``user`` never reaches them. Returns how many
+    access tokens were deleted. Callers: the developer pages and the admin (every user), and the
+    authorized-applications page (one user, forgetting the consent).
     """
+    access = AccessToken.objects.filter(application=application)
+    refresh = RefreshToken.objects.filter(application=application)
+    pending = AuthorizationCode.objects.filter(application=application, used_at__isnull=True)
+    consents = Consent.objects.filter(application=application)
+    if user is not None:
+        access = access.filter(user=user)
+        refresh = refresh.filter(user=user)
+        pending = pending.filter(user=user)
+        consents = consents.filter(user=user)
     with transaction.atomic():
-        deleted, _ = AccessToken.objects.filter(application=application).delete()
-        RefreshToken.objects.filter(application=application).revoke()
+        deleted, _ = access.delete()
+        refresh.revoke()
+        pending.delete()
+        if forget_consent:
+            consents.delete()
     return deleted

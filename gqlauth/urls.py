@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.urls import path
 
 from gqlauth.metadata import WELL_KNOWN_SUFFIX
-from gqlauth.views import applications, authorize, endpoints
+from gqlauth.views import applications, authorize, authorized, endpoints
 from gqlauth.views.metadata import AuthorizationServerMetadataView, JwksView
 
 app_name = "oauth2_provider"
@@ -34,6 +34,13 @@ urlpatterns = [
         "applications/<int:pk>/rotate-secret/",
         applications.application_rotate,
         name="rotate-secret",
+    ),
+    # The signed-in user's side: applications with access to their account.
+    path("authorized_tokens/", authorized.authorized_token_list, name="authorized-tokens"),
+    path(
+        "authorized_tokens/<int:pk>/revoke/",
+        authorized.authorized_token_revoke,
+        name="authorized-token-revoke",
     ),
 ]
 

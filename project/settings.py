@@ -116,17 +116,20 @@ OAUTH2_PROVIDER = {
     "ISSUER": os.environ.get("OAUTH2_ISSUER") or None,
 }
 
-# GraphiQL opens on a query of the tutorial's API.
+# GraphiQL opens on a query of the tutorial's API, and signs in as the public application
+# "GraphiQL" (authorization code with PKCE), which `manage.py bootstrapdemo` (`make run`) registers.
 GQLAUTH_GRAPHQL = {
+    "GRAPHIQL_CLIENT_ID": "graphiql",
     "GRAPHIQL_DEFAULT_QUERY": """\
 # Welcome to the gqlauth GraphQL API.
 #
-# 1. Get an access token, e.g. with the curl command on your application's page
-#    (/o/applications/), and paste it into the "Bearer token" field above.
+# 1. Click "Sign in" above (tick the scopes first), or paste an access token, e.g. from the
+#    curl command on your application's page (/o/applications/), into the "Bearer token" field.
 # 2. Build a query with the explorer on the left, or type one here.
 # 3. Run it with the play button or Ctrl+Enter.
 #
-# Each field needs an OAuth2 scope: users needs "read", groups needs "groups".
+# Each field needs an OAuth2 scope: users needs "read", groups needs "groups". Your user's
+# Django permissions count too: without auth.view_user, users lists only you.
 
 {
   users {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from gqlauth.graphql.permissions import requires_read_write_scope
+from gqlauth.graphql.hardening import hashes_password
+from gqlauth.graphql.permissions import requires_permission, requires_read_write_scope
 from schema import accounts
 from schema.types import UserType
 
@@ -12,9 +13,16 @@ from schema.types import UserType
 @strawberry.type
 class Mutation:
     @requires_read_write_scope()
+    @requires_permission("auth.add_user")
+    @hashes_password()
     # strawberry types mutation(description=...) without a resolver as Any (strawberry#1929).
     @strawberry.mutation(  # type: ignore[untyped-decorator]
-        description="Create a user. Invalid input fails with BAD_USER_INPUT naming the argument."
+        description=(
+            "Create a user. Invalid input fails with BAD_USER_INPUT naming the argument. "
+            "It hashes a password, so one request may run only as many as the server's "
+            "MAX_PASSWORD_HASHES (1 by default); more fail with TOO_MANY_PASSWORD_HASHES "
+            "and nothing runs."
+        )
     )
     def create_user(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import strawberry
@@ -12,7 +13,13 @@ from django.db.models import QuerySet
 
 from gqlauth.graphql.context import credentials_of
 from gqlauth.graphql.pagination import DEFAULT_LIMIT, window
-from gqlauth.graphql.permissions import authenticated, requires_read_write_scope, requires_scope
+from gqlauth.graphql.permissions import (
+    authenticated,
+    own_records_only,
+    requires_permission,
+    requires_read_write_scope,
+    requires_scope,
+)
 from schema.types import GroupType, UserType, Viewer
 
 # Two typing gaps of the GraphQL libraries, marked where they occur:
@@ -22,26 +29,57 @@ from schema.types import GroupType, UserType, Viewer
 #   strawberry_django turns into the declared list (or the single object) and optimizes, and a
 #   User stands where the schema says UserType (its fields resolve from the model's attributes).
 
+# Reading users other than yourself takes this Django permission, besides the read scope.
+VIEW_USER = "auth.view_user"
+
+# A User ID as this API prints it: ASCII digits, at most 19 (a 64-bit primary key).
+_USER_PK = re.compile(r"[0-9]{1,19}")
+
+
+def user_pk(id: str) -> int | None:
+    """The primary key a User ID names, or None when it can name no user.
+
+    Anything else an ID may hold is no user's id, never an error: other Unicode digits, which
+    ``str.isdigit`` accepts and ``int`` may refuse ("²"), signs, spaces, and numbers with more
+    digits than ``int`` converts or a database column holds.
+    """
+    return int(id) if _USER_PK.fullmatch(id) else None
+
 
 @strawberry.type
 class Query:
     @requires_read_write_scope()
+    @requires_permission(VIEW_USER, except_own=True)
     @strawberry_django.field(  # type: ignore[untyped-decorator]
-        description="Users by id, one page at a time."
+        description=(
+            f"Users by id, one page at a time. Without the {VIEW_USER} permission, only the caller."
+        )
     )
-    def users(self, offset: int = 0, limit: int = DEFAULT_LIMIT) -> list[UserType]:
+    def users(
+        self, info: strawberry.Info, offset: int = 0, limit: int = DEFAULT_LIMIT
+    ) -> list[UserType]:
         page = window(offset, limit)
         users: QuerySet[Any] = get_user_model().objects.order_by("pk")
+        if (own := own_records_only(info)) is not None:
+            users = users.filter(pk=own.user.pk)
         return users[page]  # type: ignore[return-value]
 
     @requires_read_write_scope()
+    @requires_permission(VIEW_USER, except_own=True)
     @strawberry_django.field(  # type: ignore[untyped-decorator]
-        description="One user, or null when no user has this id."
+        description=(
+            "One user, or null when no user has this id. Without the "
+            f"{VIEW_USER} permission, only the caller: any other id is FORBIDDEN."
+        )
     )
-    def user(self, id: strawberry.ID) -> UserType | None:
-        if not str(id).isdigit():
+    def user(self, info: strawberry.Info, id: strawberry.ID) -> UserType | None:
+        pk = user_pk(id)
+        own = own_records_only(info)
+        if own is not None and pk != own.user.pk:
+            raise own.refusal()  # whether or not that user exists
+        if pk is None:
             return None
-        return get_user_model().objects.filter(pk=int(id))  # type: ignore[return-value]
+        return get_user_model().objects.filter(pk=pk)  # type: ignore[return-value]
 
     @requires_scope("groups")
     @strawberry_django.field(  # type: ignore[untyped-decorator]

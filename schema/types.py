@@ -35,7 +35,8 @@ class UserType:
 class Viewer:
     """The caller as the bearer token describes it; ``user`` is null for client tokens."""
 
-    user: UserType | None
+    # Guarded like every other way to a user: the caller's own profile needs "read" too.
+    user: UserType | None = strawberry.field(extensions=[requires_scope("read")])
     client_id: str
     scopes: list[str]
     expires_at: datetime

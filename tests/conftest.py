@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 
 from gqlauth import digests, jwtaccess, signingkeys, tokens
 from gqlauth.models import AccessToken, Application, ClientType, GrantType, SigningKey
@@ -34,6 +34,14 @@ class Client:
         return (self.app.client_id, self.secret)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here rather than in pyproject.toml so that tests/test_packaging.py owns it.
+    config.addinivalue_line(
+        "markers",
+        "packaging: builds and installs the distribution (runs with GQLAUTH_PACKAGING=1)",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     """PBKDF2's deliberate slowness tests nothing here; MD5 keeps the suite fast."""
@@ -48,12 +56,17 @@ def _issuer(settings: Any) -> None:
 
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
-    """``make_user(username=None, password=PASSWORD, groups=(), **fields)``."""
+    """``make_user(username=None, password=PASSWORD, groups=(), permissions=(), **fields)``.
+
+    ``permissions`` are Django permission strings (``"auth.view_user"``) given to the user
+    directly.
+    """
 
     def make(
         username: str | None = None,
         password: str = PASSWORD,
         groups: tuple[str, ...] = (),
+        permissions: tuple[str, ...] = (),
         **fields: Any,
     ) -> User:
         user = User.objects.create_user(
@@ -61,6 +74,11 @@ def make_user(db: Any) -> Callable[..., User]:
         )
         for name in groups:
             user.groups.add(Group.objects.get_or_create(name=name)[0])
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
         return user
 
     return make

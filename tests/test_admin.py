@@ -6,6 +6,8 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from gqlauth import digests
@@ -29,7 +31,9 @@ def form_data(**overrides):
         "name": "Backend",
         "client_id": "backend-client",
         "user": "",
+        "active": "on",
         "client_type": "confidential",
+        "application_type": "web",
         "client_secret": "",
         "grant_types": ["password", "client_credentials"],
         "redirect_uris": "",
@@ -395,3 +399,138 @@ def test_revoke_tokens_action_ends_every_token_of_the_selected_applications(
     for issued in (first, second):
         assert RefreshToken.objects.get(pk=issued.refresh.pk).revoked_at is not None
     assert RefreshToken.objects.get(pk=kept.refresh.pk).revoked_at is None
+
+
+# Activation, application type, default scopes -----------------------------------------------
+
+
+def test_change_form_has_active_application_type_and_default_scopes(admin_client, make_application):
+    app = make_application(default_scopes="read").app
+
+    response = admin_client.get(change_url(app))
+
+    html = response.content.decode()
+    assert (
+        '<input type="checkbox" name="active" aria-describedby="id_active_helptext" '
+        'id="id_active" checked>' in html
+    )
+    assert '<select name="application_type"' in html
+    assert '<option value="native">Native (desktop or mobile) application</option>' in html
+    for scope in ("read", "write", "groups"):
+        assert f'type="checkbox" name="default_scopes" value="{scope}"' in html
+    assert 'name="default_scopes" value="read" id="id_default_scopes_0" checked' in html
+    fieldsets = {name: fields["fields"] for name, fields in response.context["adminform"].fieldsets}
+    assert fieldsets[None] == ("name", "user", "active")
+    assert fieldsets["Authorization"][:4] == (
+        "application_type",
+        "grant_types",
+        "allowed_scopes",
+        "default_scopes",
+    )
+
+
+def test_add_stores_active_application_type_and_default_scopes(admin_client):
+    admin_client.post(
+        ADD_URL,
+        form_data(
+            active=None,  # unticked
+            application_type="native",
+            allowed_scopes=["read", "write"],
+            default_scopes=["write", "read"],
+        ),
+    )
+
+    app = Application.objects.get()
+    assert (app.active, app.application_type, app.default_scopes) == (False, "native", "read write")
+
+
+def test_add_refuses_default_scopes_outside_the_allowed_ones(admin_client):
+    response = admin_client.post(
+        ADD_URL, form_data(allowed_scopes=["read"], default_scopes=["read", "groups"])
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert not Application.objects.exists()
+    assert response.context["adminform"].form.errors["default_scopes"] == [
+        "Default scopes must be among the allowed scopes; not allowed: groups."
+    ]
+
+
+def test_changelist_shows_and_filters_active(admin_client, make_application):
+    make_application(name="On")
+    make_application(name="Off", active=False)
+
+    response = admin_client.get(APPS_URL, {"active__exact": "0"})
+
+    assert response.status_code == HTTPStatus.OK
+    assert list(response.context["cl"].queryset.values_list("name", flat=True)) == ["Off"]
+    assert "active" in response.context["cl"].list_display
+    html = admin_client.get(APPS_URL).content.decode()
+    assert '<option value="deactivate_applications">Deactivate selected applications</option>' in (
+        html
+    )
+    assert '<option value="activate_applications">Activate selected applications</option>' in html
+
+
+def test_deactivate_and_activate_actions_flip_only_the_selected_and_log_it(
+    admin_client, make_application, make_tokens
+):
+    target, already_off, bystander = (
+        make_application(name="Target").app,
+        make_application(name="Off", active=False).app,
+        make_application(name="Bystander").app,
+    )
+    issued = make_tokens(application=target)
+    selected = [str(target.pk), str(already_off.pk)]
+
+    response = admin_client.post(
+        APPS_URL,
+        {"action": "deactivate_applications", "_selected_action": selected},
+        follow=True,
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert (
+        "Deactivated 1 application(s). They cannot authenticate, and their authorization codes, "
+        "access tokens and refresh tokens are refused until they are activated again."
+        in response.content.decode()
+    )
+    assert dict(Application.objects.values_list("name", "active")) == {
+        "Target": False,
+        "Off": False,
+        "Bystander": True,
+    }
+    # Suspended, not deleted: the tokens come back if the application is activated again.
+    assert AccessToken.objects.filter(pk=issued.access.pk).exists()
+    assert RefreshToken.objects.get(pk=issued.refresh.pk).revoked_at is None
+    [entry] = LogEntry.objects.filter(object_id=str(target.pk))
+    assert entry.get_change_message() == "Changed active."
+
+    response = admin_client.post(
+        APPS_URL,
+        {"action": "activate_applications", "_selected_action": [str(target.pk)]},
+        follow=True,
+    )
+
+    assert "Activated 1 application(s)." in response.content.decode()
+    target.refresh_from_db()
+    bystander.refresh_from_db()
+    assert target.active
+    assert bystander.active
+
+
+def test_activation_actions_need_the_change_permission(client, make_user, make_application):
+    app = make_application().app
+    viewer = make_user(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_application"))
+    client.force_login(viewer)
+
+    html = client.get(APPS_URL).content.decode()
+    response = client.post(
+        APPS_URL, {"action": "deactivate_applications", "_selected_action": [str(app.pk)]}
+    )
+
+    assert "deactivate_applications" not in html
+    assert response.status_code == HTTPStatus.OK  # "No action selected", nothing done
+    app.refresh_from_db()
+    assert app.active is True

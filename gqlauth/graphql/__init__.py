@@ -4,12 +4,16 @@ Public modules (import from them directly; this package imports nothing, so the 
 checks can load :mod:`~gqlauth.graphql.checks` without pulling in strawberry):
 
 - :mod:`~gqlauth.graphql.permissions`: ``requires_scope``, ``requires_read_write_scope``,
-  ``authenticated``, ``public`` and the ``@requiresScope`` schema directive.
+  ``requires_permission`` (the user's Django permissions; ``own_records_only`` for fields open
+  to a user's own records), ``authenticated``, ``public``, and the ``@requiresScope`` and
+  ``@requiresPermission`` schema directives.
 - :mod:`~gqlauth.graphql.schema`: ``Schema``, fail-closed, with caching, limits and error masking.
 - :mod:`~gqlauth.graphql.views`: ``GraphQLView``, the bearer-only sync endpoint.
 - :mod:`~gqlauth.graphql.responses`: GraphQL over HTTP's response media types and request errors.
 - :mod:`~gqlauth.graphql.context`: ``credentials_of(info)``, the caller's token, user and scopes.
 - :mod:`~gqlauth.graphql.errors`: client errors by ``extensions.code``.
 - :mod:`~gqlauth.graphql.pagination`: ``window(offset, limit)`` capped by ``MAX_LIMIT``.
+- :mod:`~gqlauth.graphql.hardening`: the ``GQLAUTH_GRAPHQL`` limits, and ``hashes_password``
+  for mutations that ``MAX_PASSWORD_HASHES`` counts.
 - :mod:`~gqlauth.graphql.conf` / :mod:`~gqlauth.graphql.checks`: the ``GQLAUTH_GRAPHQL`` setting.
 """

@@ -55,6 +55,26 @@ def check_graphql_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
             _NAME + "[{key!r}] must be a string.",
             check_id="gqlauth.E105",
         ),
+        *each_key(
+            raw,
+            ("GRAPHIQL_CLIENT_ID",),
+            lambda value: value is None or (isinstance(value, str) and value.strip() != ""),
+            _NAME + "[{key!r}] must be a client id (a non-empty string), or None for no "
+            "Sign in button.",
+            hint="The client id of a public application with the authorization-code grant "
+            "whose redirect URIs are the GraphiQL page's URLs; see the README's GraphiQL section.",
+            check_id="gqlauth.E106",
+        ),
+        *each_key(
+            raw,
+            ("MAX_PASSWORD_HASHES",),
+            is_positive_int,
+            _NAME + "[{key!r}] must be a positive integer: the most password-hashing "
+            "mutations one request may run.",
+            # No None to turn it off, unlike the limits above: each hash is slow by design.
+            hint="Each one costs a password hash, deliberately slow; " + _HINT,
+            check_id="gqlauth.E107",
+        ),
     ]
 
     if is_positive_int(raw["MAX_LIMIT"]) and raw["MAX_LIMIT"] < DEFAULT_LIMIT:

@@ -12,9 +12,12 @@ Keys (all optional):
 ``MAX_TOKENS``       most lexical tokens the parser accepts in one document; None: off
 ``MAX_LIMIT``        largest ``limit`` a list field accepts; a bigger one is refused, never clamped
 ``MAX_BODY_BYTES``   largest request body the endpoint reads (413 above it)
+``MAX_PASSWORD_HASHES`` most mutations marked ``hashes_password()`` one request may run
 ``INTROSPECTION``    whether ``__schema`` / ``__type`` queries are allowed
 ``GRAPHIQL``         whether a browser GET renders the GraphiQL IDE (404 when off)
 ``GRAPHIQL_DEFAULT_QUERY`` the text GraphiQL's editor opens with (a project shows its own API)
+``GRAPHIQL_CLIENT_ID`` the client id of the public application GraphiQL's Sign in button uses
+                     (authorization code grant with PKCE); None: no Sign in button
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_TOKENS": 5000,
     "MAX_LIMIT": DEFAULT_LIMIT,
     "MAX_BODY_BYTES": 100_000,
+    "MAX_PASSWORD_HASHES": 1,
     "INTROSPECTION": True,
     "GRAPHIQL": True,
     "GRAPHIQL_DEFAULT_QUERY": """\
@@ -48,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
   __typename
 }
 """,
+    "GRAPHIQL_CLIENT_ID": None,
 }
 
 
@@ -60,9 +65,11 @@ class GraphQLSettings:
     max_tokens: int | None
     max_limit: int
     max_body_bytes: int
+    max_password_hashes: int
     introspection: bool
     graphiql: bool
     graphiql_default_query: str
+    graphiql_client_id: str | None
 
 
 def _optional_int(value: Any) -> int | None:
@@ -76,9 +83,11 @@ def _parse(raw: dict[str, Any]) -> GraphQLSettings:
         max_tokens=_optional_int(raw["MAX_TOKENS"]),
         max_limit=int(raw["MAX_LIMIT"]),
         max_body_bytes=int(raw["MAX_BODY_BYTES"]),
+        max_password_hashes=int(raw["MAX_PASSWORD_HASHES"]),
         introspection=bool(raw["INTROSPECTION"]),
         graphiql=bool(raw["GRAPHIQL"]),
         graphiql_default_query=str(raw["GRAPHIQL_DEFAULT_QUERY"]),
+        graphiql_client_id=str(raw["GRAPHIQL_CLIENT_ID"]) if raw["GRAPHIQL_CLIENT_ID"] else None,
     )
 
 

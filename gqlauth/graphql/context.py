@@ -1,4 +1,4 @@
-"""The per-request GraphQL context: who is calling, with which token and scopes.
+"""The per-request GraphQL context: who is calling, with which token, scopes and permissions.
 
 :class:`gqlauth.graphql.views.GraphQLView` fills it once per request from the bearer token; the
 scope checks in :mod:`gqlauth.graphql.permissions` read it through :func:`credentials_of` and
@@ -40,7 +40,9 @@ class BearerCredentials:
 
     token: bearer.VerifiedToken
     scopes: frozenset[str]
-    _user: Any = field(default=_UNLOADED, repr=False)
+    _user: Any = field(default=_UNLOADED, repr=False, compare=False)
+    # Answers of has_perm() for this request: permission -> held.
+    _held: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_token(cls, token: bearer.VerifiedToken) -> BearerCredentials:
@@ -57,6 +59,21 @@ class BearerCredentials:
             raise TokenRejectedError(self._user.description) from self._user
         user: UserModel | None = self._user
         return user
+
+    def has_perm(self, permission: str) -> bool:
+        """Whether the token's user holds the Django ``permission`` (``"app_label.codename"``).
+
+        Asked of the authentication backends (``user.has_perm``: superusers hold every
+        permission, inactive users none) once per request and permission; Django's
+        ``ModelBackend`` loads the user's permissions with its first answer (two queries) and
+        keeps them on the user object, which lives as long as the request. A client token
+        (no user) holds no permission.
+        """
+        held = self._held.get(permission)
+        if held is None:
+            held = self.user is not None and self.user.has_perm(permission)
+            self._held[permission] = held
+        return held
 
     @property
     def client_id(self) -> str:

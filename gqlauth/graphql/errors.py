@@ -33,13 +33,24 @@ class UnauthenticatedError(ClientError):
 
 
 class ForbiddenError(ClientError):
-    """The token lacks a scope the field requires; ``requiredScopes`` lists all of them."""
+    """The token lacks a scope, or its user a permission, that the field requires.
+
+    ``requiredScopes`` lists every scope of the field's scope rule, ``requiredPermissions``
+    every Django permission of its permission rule; each appears only when given.
+    """
 
     code = "FORBIDDEN"
     MESSAGE: ClassVar[str] = "You do not have permission to perform this action."
 
-    def __init__(self, required_scopes: Iterable[str]) -> None:
-        super().__init__(self.MESSAGE, requiredScopes=list(required_scopes))
+    def __init__(
+        self, required_scopes: Iterable[str] = (), *, required_permissions: Iterable[str] = ()
+    ) -> None:
+        required: dict[str, object] = {}
+        if scopes := list(required_scopes):
+            required["requiredScopes"] = scopes
+        if permissions := list(required_permissions):
+            required["requiredPermissions"] = permissions
+        super().__init__(self.MESSAGE, **required)
 
 
 class TokenRejectedError(ClientError):

@@ -15,26 +15,39 @@ decorator above ``@strawberry.field``, ``@strawberry.mutation`` or ``@strawberry
   GraphQL: ``READ_SCOPE`` on Query fields and ``WRITE_SCOPE`` on Mutation fields, chosen by
   operation type when the schema is built (never by HTTP verb: every GraphQL request may arrive
   as a POST).
+- :func:`requires_permission` -- the token's *user* must hold all listed Django permissions
+  (``user.has_perm``); shown as ``@requiresPermission(permissions: [...])``. Scopes say what the
+  user let the client do, permissions what the user may do at all: a field with both rules
+  needs both. A ``client_credentials`` token has no user, hence no permission, and is refused.
+  With ``except_own=True`` a user without the permissions is not refused but limited to their
+  own records, which the resolver applies with :func:`own_records_only`.
 - :func:`authenticated` -- any valid token, whatever its scopes.
 - :func:`public` -- no token needed; an explicit, reviewable opt-out.
 
 :class:`gqlauth.graphql.schema.Schema` refuses to build when a root field declares none of these
-(fail closed), and a misused rule (no scopes, a scope missing from ``OAUTH2_PROVIDER["SCOPES"]``)
-raises :class:`ScopeConfigurationError` at build time, never at request time.
+(fail closed), and a misused rule (no scopes, a scope missing from ``OAUTH2_PROVIDER["SCOPES"]``,
+a permission not written ``app_label.codename`` or of an app that is not installed) raises
+:class:`ScopeConfigurationError` at build time, never at request time.
 
 Denials raise :class:`~gqlauth.graphql.errors.UnauthenticatedError` (no token) or
-:class:`~gqlauth.graphql.errors.ForbiddenError` (scope missing) for that field alone; sibling fields
-still resolve. Make guarded nested fields nullable so a denial nulls only them, not their parent.
+:class:`~gqlauth.graphql.errors.ForbiddenError` (scope or permission missing) for that field
+alone; sibling fields still resolve. Make guarded nested fields nullable so a denial nulls only
+them, not their parent. Rules run from the top decorator down: the scope rule must be above the
+permission rule (else the build fails), so that a token lacking the scope is told about the
+scope, and no permission is looked up for it.
 """
 
 from __future__ import annotations
 
 import abc
 import inspect
+import re
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
+from django.apps import apps
 from strawberry.extensions import FieldExtension
 from strawberry.schema_directive import Location
 from strawberry.types.field import StrawberryField
@@ -48,12 +61,19 @@ if TYPE_CHECKING:
 
     from strawberry.types import Info
 
+    from gqlauth.models import UserModel
+
 __all__ = [
     "AccessRule",
+    "OwnRecordsOnly",
+    "PermissionRequirement",
+    "RequiresPermission",
     "RequiresScope",
     "ScopeConfigurationError",
     "authenticated",
+    "own_records_only",
     "public",
+    "requires_permission",
     "requires_read_write_scope",
     "requires_scope",
 ]
@@ -62,7 +82,7 @@ _T = TypeVar("_T")
 
 
 class ScopeConfigurationError(Exception):
-    """A field's access declaration is wrong; raised while the schema is built."""
+    """A field's declaration (access rule or marker) is wrong; raised while the schema is built."""
 
 
 @strawberry.schema_directive(
@@ -74,6 +94,22 @@ class RequiresScope:
     """The one ``@requiresScope`` schema directive; every scoped field carries an instance."""
 
     scopes: list[str]
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="requiresPermission",
+    description=(
+        "Django permissions the bearer token's user must all hold to resolve this field; a "
+        "client token has no user and holds none. With exceptOwn, a user without them still "
+        "gets their own records, and only those."
+    ),
+)
+class RequiresPermission:
+    """The one ``@requiresPermission`` schema directive; every permission rule carries one."""
+
+    permissions: list[str]
+    except_own: bool = False
 
 
 class AccessRule(FieldExtension, abc.ABC):
@@ -169,7 +205,13 @@ class ScopeRequirement(AccessRule):
                 "requires_scope(...)."
             )
         self._directive = RequiresScope(scopes=list(self.scopes))
-        field.directives.append(self._directive)
+        # Scopes print before permissions, in the order they are checked, whatever the order
+        # in which the rules were applied.
+        position = next(
+            (i for i, d in enumerate(field.directives) if isinstance(d, RequiresPermission)),
+            len(field.directives),
+        )
+        field.directives.insert(position, self._directive)
 
 
 class ReadWriteScope(ScopeRequirement):
@@ -195,6 +237,134 @@ class ReadWriteScope(ScopeRequirement):
                 "root Query and Mutation fields."
             )
         super().apply(field)
+
+
+# Django's permission strings: an app label (a Python identifier) and a codename.
+_PERMISSION = re.compile(r"(?P<app_label>[A-Za-z_][A-Za-z0-9_]*)\.(?P<codename>\S+)")
+
+
+class PermissionRequirement(AccessRule):
+    """The token's user must hold every Django permission in :attr:`permissions`.
+
+    Adds ``@requiresPermission`` to the field. Without ``except_own`` a user lacking one is
+    refused; with it, the resolver narrows the answer to the user's own records
+    (:func:`own_records_only`). A client token is refused either way.
+    """
+
+    def __init__(self, permissions: tuple[str, ...], *, except_own: bool) -> None:
+        super().__init__()
+        self.permissions = permissions
+        self.except_own = except_own
+        self._directive: RequiresPermission | None = None
+
+    def held_by(self, credentials: BearerCredentials) -> bool:
+        """Whether the token's user holds every permission (cached per request)."""
+        return all(credentials.has_perm(permission) for permission in self.permissions)
+
+    def denial(self) -> ForbiddenError:
+        return ForbiddenError(required_permissions=self.permissions)
+
+    def check(self, credentials: BearerCredentials | None) -> None:
+        if credentials is None:
+            raise UnauthenticatedError
+        if credentials.user is None:
+            raise self.denial()  # a client token: no user, no permission
+        if not self.except_own and not self.held_by(credentials):
+            raise self.denial()
+
+    def apply(self, field: StrawberryField) -> None:
+        """Check each permission's form and app (the table may not exist yet), add the directive."""
+        name = field.python_name
+        if not self.permissions:
+            raise ScopeConfigurationError(
+                f"Field {name!r}: requires_permission() needs a permission."
+            )
+        # Extensions run from the last in the list (the top decorator) to the first: a token
+        # lacking the scope must be told about the scope, and cost no permission lookup.
+        inner = field.extensions[: field.extensions.index(self)]
+        if any(isinstance(rule, (ScopeRequirement, Authenticated)) for rule in inner):
+            raise ScopeConfigurationError(
+                f"Field {name!r}: put requires_permission(...) below the field's scope rule, "
+                "which must be checked first (in extensions=[...], list it before the scope "
+                "rule)."
+            )
+        for permission in self.permissions:
+            match = _PERMISSION.fullmatch(permission)
+            if match is None:
+                raise ScopeConfigurationError(
+                    f"Field {name!r}: permission {permission!r} is not 'app_label.codename'."
+                )
+            app_label = match["app_label"]
+            if not any(config.label == app_label for config in apps.get_app_configs()):
+                raise ScopeConfigurationError(
+                    f"Field {name!r}: permission {permission!r} names the app {app_label!r}, "
+                    "which is not installed."
+                )
+        # As for scopes: replace our own directive on a rebuild, refuse a second rule.
+        if self._directive is not None and self._directive in field.directives:
+            field.directives.remove(self._directive)
+        if any(isinstance(d, RequiresPermission) for d in field.directives):
+            raise ScopeConfigurationError(
+                f"Field {name!r} has two permission requirements; list all permissions in one "
+                "requires_permission(...)."
+            )
+        self._directive = RequiresPermission(
+            permissions=list(self.permissions),
+            # Printed only when on: UNSET leaves the argument (default false) out of the SDL.
+            except_own=True if self.except_own else strawberry.UNSET,
+        )
+        field.directives.append(self._directive)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnRecordsOnly:
+    """The caller lacks the field's permissions: answer with ``user``'s own records only."""
+
+    user: UserModel
+    permissions: tuple[str, ...]
+
+    def refusal(self) -> ForbiddenError:
+        """The error for a request naming records that are not the caller's."""
+        return ForbiddenError(required_permissions=self.permissions)
+
+
+def own_records_only(info: Info[Any, Any]) -> OwnRecordsOnly | None:
+    """For the resolver of a ``requires_permission(..., except_own=True)`` field: ``None`` when
+    the caller holds the permissions (every record), else whose records alone it may see.
+
+    The answer comes from the field's own rule, so the permissions are written once, beside the
+    scope rule; it costs no query once the rule has checked them (cached per request).
+    """
+    rules = [
+        extension
+        for extension in info._field.extensions
+        if isinstance(extension, PermissionRequirement) and extension.except_own
+    ]
+    if not rules:
+        raise ScopeConfigurationError(
+            f"Field {info.python_name!r} calls own_records_only() but is not declared with "
+            "requires_permission(..., except_own=True)."
+        )
+    (rule,) = rules  # apply() allows one permission rule per field
+    credentials = credentials_of(info)
+    if credentials is None or credentials.user is None:
+        rule.check(credentials)  # the rule let no such caller through; raise what it raised
+        raise rule.denial()
+    if rule.held_by(credentials):
+        return None
+    return OwnRecordsOnly(user=credentials.user, permissions=rule.permissions)
+
+
+def requires_permission(*permissions: str, except_own: bool = False) -> PermissionRequirement:
+    """Require a token whose user holds all Django ``permissions``; an extension and decorator.
+
+    Without a token the field fails with ``UNAUTHENTICATED``; with a client token (no user) or
+    a user lacking a permission, with ``FORBIDDEN`` and ``extensions.requiredPermissions``.
+    ``except_own=True`` lets a user without them through, to be limited to their own records
+    by the resolver (:func:`own_records_only`). Put it below the field's scope rule; the
+    permissions' form and apps are checked when the schema is built.
+    """
+    return PermissionRequirement(tuple(permissions), except_own=except_own)
 
 
 def requires_scope(*scopes: str) -> ScopeRequirement:

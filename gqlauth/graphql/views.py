@@ -13,6 +13,7 @@ Contract of :class:`GraphQLView`, beyond strawberry's:
   is executed. A request without a token runs; each guarded field then fails on its own.
 - A mutation sent by GET is ``405`` with ``Allow: POST`` (GraphQL over HTTP); a method other than
   GET and POST is ``405`` with ``Allow: GET, POST``; a body over ``MAX_BODY_BYTES`` is ``413``.
+- A body that is not JSON, at any nesting depth, is ``400``.
 - Every HTTP-level error has a GraphQL-shaped JSON body:
   ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``.
 - A browser GET (``Accept: text/html``, no ``query``) gets the GraphiQL page of
@@ -28,6 +29,7 @@ Contract of :class:`GraphQLView`, beyond strawberry's:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
@@ -51,7 +53,7 @@ from gqlauth.errors import InvalidTokenError
 from gqlauth.graphql.conf import graphql_settings
 from gqlauth.graphql.context import BearerCredentials, GraphQLContext
 from gqlauth.graphql.responses import GRAPHQL_RESPONSE_JSON, JSON, is_request_error, negotiate
-from gqlauth.graphql.schema import is_unexpected
+from gqlauth.graphql.schema import UnexpectedError, is_unexpected
 from gqlauth.models import AccessToken
 
 __all__ = ["GraphQLView", "graphql_error_response"]
@@ -146,6 +148,21 @@ class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
         except UnicodeDecodeError:
             return graphql_error_response(HTTPStatus.BAD_REQUEST, "The request body must be UTF-8.")
 
+    def decode_json(self, data: str | bytes) -> object:
+        """Parse a JSON body (or GET parameter); JSON nested too deeply to parse is a 400.
+
+        ``json.loads`` recurses per nesting level and raises ``RecursionError``, not the
+        ``JSONDecodeError`` strawberry answers with 400, for a document nested deeper than the
+        interpreter's recursion limit: 64 KB of ``[`` would otherwise be a 500. Malformed or
+        not, such a document is no GraphQL request, so it gets strawberry's own message.
+        """
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise HTTPException(
+                HTTPStatus.BAD_REQUEST, "Unable to parse request body as JSON"
+            ) from None
+
     def get_context(self, request: HttpRequest, response: HttpResponse) -> GraphQLContext:
         """Authenticate the bearer token (raises :class:`~gqlauth.errors.InvalidTokenError`)."""
         token = authenticate_bearer(request)
@@ -193,7 +210,10 @@ class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
             and isinstance(result, ExecutionResult)  # batches are off; a list stays 200
             and is_request_error(result.data, result.errors)
         ):
-            unexpected = any(is_unexpected(error) for error in result.errors or ())
+            unexpected = any(
+                isinstance(error, UnexpectedError) or is_unexpected(error)
+                for error in result.errors or ()
+            )
             sub_response.status_code = (
                 HTTPStatus.INTERNAL_SERVER_ERROR if unexpected else HTTPStatus.BAD_REQUEST
             )

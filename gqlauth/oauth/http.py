@@ -133,7 +133,7 @@ def token_response(request: HttpRequest) -> HttpResponse:
             # (tokens.store), so no lock is held while the client and the token are checked.
             revoked = tokens.on_replay(exc)
             raise errors.InvalidGrantError(
-                description="The refresh token was already used"
+                description="The refresh token was revoked or already used"
                 + ("; its tokens are revoked." if revoked else ".")
             ) from exc
         except tokens.RefreshRaceLostError as exc:

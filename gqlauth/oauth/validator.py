@@ -233,8 +233,14 @@ class Validator(RequestValidator):  # type: ignore[misc]
         """
         row: AuthorizationCode = request.authorization_code_instance
         if row.redirect_uri_given and request.using_default_redirect_uri:
-            return False
-        return redirect_uri == row.redirect_uri
+            return False  # missing: invalid_request
+        if redirect_uri != row.redirect_uri:
+            # A code is bound to its redirect URI: another one is a bad grant (RFC 6749 §5.2).
+            raise errors.InvalidGrantError(
+                description="The redirect_uri differs from the authorization request's.",
+                request=request,
+            )
+        return True
 
     def invalidate_authorization_code(
         self, client_id: str, code: str, request: Request, *args: Any, **kwargs: Any

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -30,6 +31,7 @@ from gqlauth import tokens
 from gqlauth.csp import csp_protect
 from gqlauth.forms import DeveloperApplicationForm
 from gqlauth.models import AccessToken, Application, GrantType
+from gqlauth.registration import registration_refused
 
 _View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 
@@ -38,7 +40,7 @@ _SUBMITTED = "gqlauth.applications.submitted"
 _KEEP_SUBMISSIONS = 20
 
 
-def _user_id(request: HttpRequest) -> int:
+def signed_in_user_id(request: HttpRequest) -> int:
     """The signed-in user's id (every view here is behind ``login_required``)."""
     pk = request.user.pk
     assert pk is not None
@@ -47,7 +49,7 @@ def _user_id(request: HttpRequest) -> int:
 
 def owned(request: HttpRequest, pk: int) -> Application:
     """The signed-in user's application ``pk``; 404 for anyone else's."""
-    return get_object_or_404(Application, pk=pk, user_id=_user_id(request))
+    return get_object_or_404(Application, pk=pk, user_id=signed_in_user_id(request))
 
 
 def _new_submission() -> str:
@@ -65,7 +67,7 @@ def _already_submitted(request: HttpRequest) -> HttpResponse | None:
         "That form was already submitted. The client secret was shown once and is not "
         "shown again; rotate it if you did not copy it.",
     )
-    if not Application.objects.filter(pk=pk, user_id=_user_id(request)).exists():
+    if not Application.objects.filter(pk=pk, user_id=signed_in_user_id(request)).exists():
         return redirect("oauth2_provider:list")
     return redirect("oauth2_provider:detail", pk=pk)
 
@@ -162,7 +164,7 @@ def _form_page(
             with transaction.atomic():
                 saved_app = form.save(commit=False)
                 if app is None:
-                    saved_app.user_id = _user_id(request)
+                    saved_app.user_id = signed_in_user_id(request)
                 saved_app.save()
             _remember_submission(request, saved_app)
             messages.success(request, f"{saved} application “{saved_app.name}”.")
@@ -181,12 +183,28 @@ def _form_page(
 
 @developer_page("GET", "HEAD")
 def application_list(request: HttpRequest) -> HttpResponse:
-    applications = Application.objects.filter(user_id=_user_id(request)).order_by("name", "pk")
-    return render(request, "gqlauth/applications/list.html", {"applications": applications})
+    """The user's applications; the Register buttons only for users who may register."""
+    applications = Application.objects.filter(user_id=signed_in_user_id(request)).order_by(
+        "name", "pk"
+    )
+    context = {
+        "applications": applications,
+        "may_register": registration_refused(request.user) is None,
+    }
+    return render(request, "gqlauth/applications/list.html", context)
 
 
 @developer_page("GET", "POST")
 def application_register(request: HttpRequest) -> HttpResponse:
+    """Register a new application; 403 with the reason for users REGISTER_APPLICATIONS excludes."""
+    refusal = registration_refused(request.user)
+    if refusal is not None:
+        return render(
+            request,
+            "gqlauth/applications/register_forbidden.html",
+            {"reason": refusal},
+            status=HTTPStatus.FORBIDDEN,
+        )
     return _form_page(request, None, saved="Registered", secret_event="registered")
 
 

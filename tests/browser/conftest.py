@@ -102,6 +102,13 @@ def request_log(live_server: Any) -> RequestLog:
 
 
 @pytest.fixture
+def issuer(settings: Any, live_server: Any) -> str:
+    """The live server is the issuer, as ``OAUTH2_PROVIDER["ISSUER"]`` says in production."""
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ISSUER": live_server.url}
+    return str(live_server.url)
+
+
+@pytest.fixture
 def page(
     chromium: Any, live_server: Any, transactional_db: Any, request_log: RequestLog, request: Any
 ) -> Iterator[Any]:

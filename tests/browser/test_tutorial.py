@@ -6,11 +6,7 @@ README's screenshots (the registration page and GraphiQL showing a query's resul
 
 from __future__ import annotations
 
-import base64
-import json
 import os
-import urllib.request
-from urllib.parse import urlencode
 
 import pytest
 
@@ -23,6 +19,7 @@ except ImportError:
     pytest.skip(reason=NO_PLAYWRIGHT, allow_module_level=True)
 
 from gqlauth.models import Application, ClientType
+from tests.browser.pages import basic, http_post, open_graphiql, result_pane, run_query, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -32,19 +29,9 @@ DENIED = "You do not have permission to perform this action."
 
 def token_request(live_server, client_id, client_secret, **params):
     """POST /o/token/ over plain HTTP with HTTP Basic client authentication (tutorial Step 4)."""
-    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
-    request = urllib.request.Request(
-        f"{live_server.url}/o/token/",
-        data=urlencode(params).encode(),
-        headers={
-            "Authorization": f"Basic {basic}",
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
-        return json.loads(response.read())
+    status, body = http_post(f"{live_server.url}/o/token/", params, basic(client_id, client_secret))
+    assert status == 200, body
+    return body
 
 
 def password_token(live_server, client, username, **params):
@@ -57,39 +44,6 @@ def password_token(live_server, client, username, **params):
         password=PASSWORD,
         **params,
     )
-
-
-def sign_in(page: Page, username: str, next_path: str) -> None:
-    page.goto(next_path)
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text(f"Signed in as {username}")).to_be_visible()
-
-
-def open_graphiql(page: Page) -> None:
-    page.goto("/graphql/")
-    # The explorer plugin opens once the schema has been introspected.
-    expect(page.locator(".graphiql-container")).to_be_visible()
-    expect(page.get_by_role("button", name="Hide GraphiQL Explorer")).to_be_visible()
-    expect(page.locator(".graphiql-explorer-root, .docExplorerWrap").first).to_be_visible()
-
-
-def run_query(page: Page, token: str, query: str) -> None:
-    """Paste the token into the bearer field, replace the query and run it with the play button."""
-    page.get_by_label("Bearer token").fill(token)
-    editor = page.locator(".graphiql-query-editor .CodeMirror")
-    editor.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    # insert_text types no keys, so CodeMirror's auto-closing brackets add nothing.
-    page.keyboard.insert_text(query)
-    page.get_by_role("button", name="Execute query (Ctrl-Enter)").click()
-
-
-def result_pane(page: Page):
-    return page.locator(".graphiql-response")
 
 
 # --- 1 and 2: register in the browser, secret shown once, token from those credentials ----------
@@ -105,7 +59,9 @@ def test_register_application_then_get_a_token_with_its_secret(
     page.get_by_role("link", name="Register a new application").first.click()
     page.get_by_label("Name").fill("Tutorial client")
     page.get_by_label("Confidential").check()
-    page.get_by_label("Resource owner password-based (password)").check()
+    # The tutorial's grant is the password grant; the form proposes the authorization code grant.
+    page.get_by_label("Authorization code with PKCE (authorization_code)").uncheck()
+    page.get_by_label("Resource owner password (legacy; deprecated by RFC 9700 §2.4)").check()
     docs_screenshot(page, "register-application", full_page=True)
     page.get_by_role("button", name="Register").click()
 
@@ -155,13 +111,15 @@ def test_register_application_then_get_a_token_with_its_secret(
 def test_graphiql_runs_a_query_with_a_bearer_token(
     page: Page, live_server, make_user, make_application, request_log, docs_screenshot
 ):
-    alice = make_user(username="alice")
+    # The README's user: the superuser `make run` creates, who may read every user.
+    admin = make_user(username="admin", is_staff=True, is_superuser=True)
+    make_user(username="alice")
     make_user(username="bob")
-    client = make_application(user=alice)
-    token = password_token(live_server, client, "alice")["access_token"]
+    client = make_application(user=admin)
+    token = password_token(live_server, client, "admin")["access_token"]
 
     open_graphiql(page)
-    run_query(page, token, "{\n  users {\n    username\n  }\n}")
+    run_query(page, "{\n  users {\n    username\n  }\n}", token)
 
     expect(result_pane(page)).to_contain_text('"username": "alice"')
     expect(result_pane(page)).to_contain_text('"username": "bob"')
@@ -178,7 +136,7 @@ def test_graphiql_shows_the_permission_error_for_a_read_token(
     assert body["scope"] == "read"
 
     open_graphiql(page)
-    run_query(page, body["access_token"], "{ groups { name } }")
+    run_query(page, "{ groups { name } }", body["access_token"])
 
     expect(result_pane(page)).to_contain_text(DENIED)
     expect(result_pane(page)).not_to_contain_text('"name": "staff"')
@@ -187,7 +145,7 @@ def test_graphiql_shows_the_permission_error_for_a_read_token(
 
 def test_graphiql_without_a_token_is_told_to_authenticate(page: Page, request_log):
     open_graphiql(page)
-    run_query(page, "", "{ users { username } }")
+    run_query(page, "{ users { username } }", "")
 
     expect(result_pane(page)).to_contain_text("Authentication credentials were not provided.")
     assert request_log.foreign() == []

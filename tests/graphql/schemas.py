@@ -11,11 +11,12 @@ from gqlauth.graphql.context import BearerCredentials, GraphQLContext
 from gqlauth.models import AccessToken
 
 
-def context(*scopes: str, token: bool = True) -> GraphQLContext:
-    """A context as the view builds it: a client token with ``scopes``, or none at all."""
+def context(*scopes: str, token: bool = True, user: Any = None) -> GraphQLContext:
+    """A context as the view builds it: a token with ``scopes`` (of ``user``, or a client
+    token without one), or none at all."""
     credentials = None
     if token:
-        credentials = BearerCredentials.from_token(AccessToken(scope=" ".join(scopes)))
+        credentials = BearerCredentials.from_token(AccessToken(scope=" ".join(scopes), user=user))
     return GraphQLContext(
         request=RequestFactory().post("/graphql/"), response=HttpResponse(), credentials=credentials
     )

@@ -62,6 +62,23 @@ def test_default_query_must_be_a_string_e105(settings, value):
     assert graphql_ids() == ["gqlauth.E105"]
 
 
+@pytest.mark.parametrize("value", ["", "  ", 1, ["graphiql"], False])
+def test_graphiql_client_id_must_be_a_string_or_none_e106(settings, value):
+    settings.GQLAUTH_GRAPHQL = {"GRAPHIQL_CLIENT_ID": value}
+    assert graphql_ids() == ["gqlauth.E106"]
+
+
+@pytest.mark.parametrize("value", [None, "graphiql"])
+def test_graphiql_client_id_accepts_a_client_id_or_none(settings, value):
+    settings.GQLAUTH_GRAPHQL = {"GRAPHIQL_CLIENT_ID": value}
+    assert graphql_ids() == []
+    assert graphql_settings().graphiql_client_id == value
+
+
+def test_graphiql_client_id_defaults_to_none():
+    assert DEFAULTS["GRAPHIQL_CLIENT_ID"] is None
+
+
 def test_max_limit_below_the_default_page_size_warns_w102(settings):
     settings.GQLAUTH_GRAPHQL = {"MAX_LIMIT": 50}
     (message,) = [m for m in checks.run_checks() if m.id == "gqlauth.W102"]
@@ -93,3 +110,21 @@ def test_checks_module_does_not_import_strawberry():
         "sys.exit('strawberry' in sys.modules or 'graphql' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("value", [None, 0, -1, "1", 1.5, True])
+def test_max_password_hashes_must_be_a_positive_int_e107(settings, value):
+    settings.GQLAUTH_GRAPHQL = {"MAX_PASSWORD_HASHES": value}
+    (message,) = [m for m in checks.run_checks() if m.id == "gqlauth.E107"]
+    assert message.msg == (
+        "GQLAUTH_GRAPHQL['MAX_PASSWORD_HASHES'] must be a positive integer: the most "
+        "password-hashing mutations one request may run."
+    )
+    assert graphql_ids() == ["gqlauth.E107"]
+
+
+def test_max_password_hashes_defaults_to_one(settings):
+    assert graphql_settings().max_password_hashes == 1
+    settings.GQLAUTH_GRAPHQL = {"MAX_PASSWORD_HASHES": 3}
+    assert graphql_ids() == []
+    assert graphql_settings().max_password_hashes == 3

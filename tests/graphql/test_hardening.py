@@ -5,6 +5,11 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
+import strawberry
+
+from gqlauth.graphql.hardening import hashes_password
+from gqlauth.graphql.permissions import ScopeConfigurationError, public
+from gqlauth.graphql.schema import Schema
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
@@ -124,3 +129,102 @@ def test_token_limit_can_be_turned_off(gql, token, settings):
 
     assert response.errors == []
     assert response.body["data"] == {f"a{i}": "Query" for i in range(1700)}
+
+
+MISSPELT = {
+    "{ usr { id } }": "Cannot query field 'usr' on type 'Query'.",
+    "{ users(limt: 1) { id } }": "Unknown argument 'limt' on field 'Query.users'.",
+    "query ($i: IDD!) { user(id: $i) { id } }": "Unknown type 'IDD'.",
+    "{ me { user { usernme } } }": "Cannot query field 'usernme' on type 'User'.",
+    "{ me { user { ... on Usr { id } } } }": "Unknown type 'Usr'.",
+}
+SUGGESTIONS = [
+    " Did you mean 'user' or 'users'?",
+    " Did you mean 'limit'?",
+    " Did you mean 'ID' or 'Int'?",
+    " Did you mean 'username'?",
+    " Did you mean 'User'?",
+]
+
+
+def test_errors_suggest_names_only_while_introspection_is_on(gql, token, settings):
+    with_suggestions = [gql.post(query, token=token).errors for query in MISSPELT]
+
+    settings.GQLAUTH_GRAPHQL = {"INTROSPECTION": False}
+    without = [gql.post(query, token=token).errors for query in MISSPELT]
+
+    assert [[e["message"] for e in errors] for errors in with_suggestions] == [
+        [message + suggestion]
+        for message, suggestion in zip(MISSPELT.values(), SUGGESTIONS, strict=True)
+    ]
+    assert [[e["message"] for e in errors] for errors in without] == [
+        [message] for message in MISSPELT.values()
+    ]
+    # The validation cache keys on the setting: turning introspection on again suggests again.
+    settings.GQLAUTH_GRAPHQL = {"INTROSPECTION": True}
+    assert gql.post("{ usr { id } }", token=token).errors[0]["message"].endswith(SUGGESTIONS[0])
+
+
+# --- hashes_password(): declared on root mutations, counted by MAX_PASSWORD_HASHES --------------
+
+
+@strawberry.type
+class _Query:
+    @public()
+    @strawberry.field
+    def ok(self) -> bool:
+        return True
+
+
+@strawberry.type
+class _Mutation:
+    @public()
+    @hashes_password()
+    @strawberry.mutation
+    def set_password(self) -> bool:
+        return True
+
+    @public()
+    @strawberry.mutation
+    def touch(self) -> bool:
+        return True
+
+
+def test_only_fields_declared_hashing_are_counted():
+    schema = Schema(query=_Query, mutation=_Mutation)
+
+    many = schema.execute_sync("mutation { a: touch b: touch c: touch setPassword }")
+    two = schema.execute_sync("mutation { a: setPassword b: setPassword }")
+
+    assert many.data == {"a": True, "b": True, "c": True, "setPassword": True}
+    assert two.data is None
+    assert [(e.message, e.extensions) for e in two.errors or ()] == [
+        (
+            "This operation runs 2 mutations that hash a password; one request may run at most 1.",
+            {"code": "TOO_MANY_PASSWORD_HASHES"},
+        )
+    ]
+
+
+def test_hashes_password_outside_a_root_mutation_fails_the_build():
+    @strawberry.type
+    class Query:
+        @public()
+        @hashes_password()
+        @strawberry.field
+        def hashing_query(self) -> bool:
+            return True
+
+    with pytest.raises(ScopeConfigurationError, match=r"'hashing_query'.*root Mutation fields"):
+        Schema(query=Query)
+
+
+def test_hashes_password_below_the_mutation_decorator_is_refused():
+    with pytest.raises(TypeError, match=r"above @strawberry\.mutation"):
+
+        @strawberry.type
+        class Mutation:
+            @strawberry.mutation
+            @hashes_password()
+            def wrong_order(self) -> bool:
+                return True

@@ -315,3 +315,19 @@ def test_a_rejected_user_is_looked_up_once(make_jwt, django_assert_num_queries):
                 credentials.user  # noqa: B018
     assert credentials.client_id == row.application.client_id
     assert credentials.expires_at == row.expires
+
+
+def test_permission_rules_load_the_user_of_a_jwt(gql, make_user, make_jwt):
+    carol = make_user(username="carol")
+    make_user(username="dave")
+    value, row = make_jwt(scopes=("read",), user=carol)
+
+    # Without auth.view_user, users lists the caller alone: the rule needed carol.
+    assert gql.post("{ users { username } }", token=value).body == {
+        "data": {"users": [{"username": "carol"}]}
+    }
+    tokens.revoke_access_token(row)
+    response = gql.post("{ users { username } }", token=value)
+    assert [(e["path"], e["extensions"]["code"]) for e in response.errors] == [
+        (["users"], "INVALID_TOKEN")
+    ]

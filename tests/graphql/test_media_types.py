@@ -179,7 +179,10 @@ def test_an_unexpected_exception_before_execution_is_500_not_400(db, accept, sta
     assert response.status_code == status
     body = json.loads(response.content)
     assert sorted(body) == keys
-    assert len(body["errors"]) == 1
+    assert body["errors"] == [
+        {"message": "Unexpected error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+    ]
+    assert "a bug before execution" not in response.content.decode()
 
 
 # --- field errors are partial results: 200 with data in both types
@@ -207,7 +210,7 @@ def test_a_field_error_that_nulls_data_is_200_with_null_data(gql, accept):
 @pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE_JSON, JSON])
 def test_a_scope_denial_is_a_200_partial_result(gql, make_tokens, make_user, accept):
     alice = make_user("alice")
-    issued = make_tokens(scopes=("read",))
+    issued = make_tokens(scopes=("read",), user=alice)
 
     response = gql.post(
         "query ($id: ID!) { user(id: $id) { username groups { name } } }",
@@ -364,6 +367,15 @@ def test_oversized_body_stays_413(gql, settings):
     ("body", "message"),
     [
         ('{ "not a JSON', "Unable to parse request body as JSON"),
+        # Deeper than the interpreter's recursion limit: json raises RecursionError, not a
+        # JSONDecodeError; malformed (64 KB of "[") or well-formed, it is no GraphQL request.
+        pytest.param("[" * 65536, "Unable to parse request body as JSON", id="64KB-of-["),
+        pytest.param('{"a":' * 10000, "Unable to parse request body as JSON", id="deep-objects"),
+        pytest.param(
+            '{"query": "{ __typename }", "variables": {"v": ' + "[" * 40000 + "]" * 40000 + "}}",
+            "Unable to parse request body as JSON",
+            id="deep-well-formed-variables",
+        ),
         ('{"qeury": "{ __typename }"}', "No GraphQL query found in the request"),
         (
             '{"query": "{ __typename }", "variables": [7]}',
@@ -385,4 +397,24 @@ def test_a_malformed_request_is_400_in_both_types(db, body, message, accept):
     assert response.headers["Content-Type"] == CONTENT_TYPE[accept]
     assert json.loads(response.content) == {
         "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]
+    }
+
+
+@pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE_JSON, JSON])
+def test_get_variables_nested_too_deeply_are_400(db, accept):
+    response = Client().get(
+        GRAPHQL_URL,
+        {"query": "{ __typename }", "variables": "[" * 30000},
+        headers={"Accept": accept},
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.headers["Content-Type"] == CONTENT_TYPE[accept]
+    assert json.loads(response.content) == {
+        "errors": [
+            {
+                "message": "Unable to parse request body as JSON",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ]
     }

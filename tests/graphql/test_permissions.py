@@ -1,4 +1,5 @@
-"""Access rules: build-time validation, fail-closed roots, and per-field checks."""
+"""Access rules: build-time validation, fail-closed roots, and per-field checks of scopes and
+user permissions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from gqlauth.graphql.permissions import (
     RequiresScope,
     ScopeConfigurationError,
     authenticated,
+    own_records_only,
     public,
+    requires_permission,
     requires_read_write_scope,
     requires_scope,
 )
@@ -329,3 +332,318 @@ def test_error_classes_carry_the_documented_messages_and_codes():
     assert (
         ForbiddenError(["groups"]).message == "You do not have permission to perform this action."
     )
+
+
+# --- user permissions --------------------------------------------------------------------------
+
+
+def no_permission(path: list[object], *permissions: str) -> tuple[str, list[object], dict]:
+    """The error of a field whose token's user (or client) lacks some of ``permissions``."""
+    return (
+        "You do not have permission to perform this action.",
+        path,
+        {"code": "FORBIDDEN", "requiredPermissions": list(permissions)},
+    )
+
+
+@pytest.mark.parametrize(
+    ("permissions", "message"),
+    [
+        ((), "'guarded': requires_permission\\(\\) needs a permission"),
+        (("view_user",), "'guarded': permission 'view_user' is not 'app_label.codename'"),
+        (("auth.",), "'guarded': permission 'auth.' is not 'app_label.codename'"),
+        (("auth view_user",), "permission 'auth view_user' is not 'app_label.codename'"),
+        (("1auth.view_user",), "permission '1auth.view_user' is not 'app_label.codename'"),
+        (("auth.view user",), "permission 'auth.view user' is not 'app_label.codename'"),
+        (
+            ("auth.view_user", "blog.add_post"),
+            "'guarded': permission 'blog.add_post' names the app 'blog', which is not installed",
+        ),
+    ],
+)
+def test_malformed_or_unknown_permissions_fail_the_build(permissions, message):
+    @strawberry.type
+    class Query:
+        @requires_permission(*permissions)
+        @strawberry.field
+        def guarded(self) -> int:
+            return 1
+
+    with pytest.raises(ScopeConfigurationError, match=message):
+        Schema(query=Query)
+
+
+def test_two_permission_requirements_on_one_field_fail_the_build():
+    @strawberry.type
+    class Query:
+        @requires_permission("auth.view_user")
+        @requires_permission("auth.add_user")
+        @strawberry.field
+        def guarded(self) -> int:
+            return 1
+
+    with pytest.raises(ScopeConfigurationError, match="one requires_permission"):
+        Schema(query=Query)
+
+
+@strawberry.type
+class Ledger:
+    total: int = 7
+    audit: str | None = strawberry.field(
+        default="audited", extensions=[requires_permission("auth.view_permission")]
+    )
+
+
+@strawberry.type
+class PermissionQuery:
+    @requires_scope("read")
+    @requires_permission("auth.view_user", "auth.change_user")
+    @strawberry.field
+    def staff_only(self) -> str:
+        return "staff"
+
+    @requires_scope("groups")
+    @requires_permission("auth.view_group")
+    @strawberry.field
+    def groups_staff(self) -> str:
+        return "groups"
+
+    @requires_scope("read")
+    @requires_permission("auth.view_user", except_own=True)
+    @strawberry.field
+    def visible(self, info: strawberry.Info) -> str:
+        own = own_records_only(info)
+        return "everyone" if own is None else f"only {own.user.username}"
+
+    @requires_scope("read")
+    @strawberry.field
+    def ledger(self) -> Ledger:
+        return Ledger()
+
+    @requires_scope("read")
+    @strawberry.field
+    def misdeclared(self, info: strawberry.Info) -> str:
+        own_records_only(info)
+        return "never"
+
+
+PERMISSION_SCHEMA = Schema(query=PermissionQuery)
+
+
+def test_permissions_are_shown_in_the_sdl_after_the_scopes():
+    sdl = PERMISSION_SCHEMA.as_str()
+
+    assert (
+        'staffOnly: String! @requiresScope(scopes: ["read"]) '
+        '@requiresPermission(permissions: ["auth.view_user", "auth.change_user"])'
+    ) in sdl
+    assert (
+        'groupsStaff: String! @requiresScope(scopes: ["groups"]) '
+        '@requiresPermission(permissions: ["auth.view_group"])'
+    ) in sdl
+    assert (
+        'visible: String! @requiresScope(scopes: ["read"]) '
+        '@requiresPermission(permissions: ["auth.view_user"], exceptOwn: true)'
+    ) in sdl
+    assert 'audit: String @requiresPermission(permissions: ["auth.view_permission"])' in sdl
+    assert (
+        "directive @requiresPermission(permissions: [String!]!, exceptOwn: Boolean! = false) "
+        "on FIELD_DEFINITION"
+    ) in sdl
+
+
+def test_a_rebuilt_schema_keeps_one_permission_directive_per_field():
+    Schema(query=PermissionQuery)
+    assert Schema(query=PermissionQuery).as_str().count('"auth.change_user"]') == 1
+
+
+@pytest.fixture
+def clerk(django_user_model):
+    """A user holding the permissions of PermissionQuery, by way of a group."""
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.create(name="clerks")
+    group.permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_user", "change_user", "view_group", "view_permission"]
+        )
+    )
+    user = django_user_model.objects.create_user("clerk")
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def plain(django_user_model):
+    return django_user_model.objects.create_user("plain")
+
+
+def test_both_the_scope_and_the_permission_are_needed(clerk, plain):
+    def run(*scopes, user):
+        return PERMISSION_SCHEMA.execute_sync(
+            "{ staffOnly }", context_value=context(*scopes, user=user)
+        )
+
+    assert run("read", user=clerk).data == {"staffOnly": "staff"}
+    assert errors_of(run(user=clerk)) == [denied(["staffOnly"], "read")]
+    assert errors_of(run("read", user=plain)) == [
+        no_permission(["staffOnly"], "auth.view_user", "auth.change_user")
+    ]
+
+
+def test_the_scope_is_checked_first(plain, django_assert_num_queries):
+    with django_assert_num_queries(0):  # no permission is looked up
+        result = PERMISSION_SCHEMA.execute_sync(
+            "{ groupsStaff }", context_value=context(user=plain)
+        )
+
+    assert errors_of(result) == [denied(["groupsStaff"], "groups")]
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        pytest.param(lambda: [requires_scope("read"), requires_permission("auth.view_user")]),
+        pytest.param(lambda: [authenticated(), requires_permission("auth.view_user")]),
+    ],
+)
+def test_a_permission_rule_above_the_scope_rule_fails_the_build(rules):
+    @strawberry.type
+    class Query:
+        guarded: int = strawberry.field(default=1, extensions=rules())
+
+    with pytest.raises(ScopeConfigurationError, match="'guarded': put requires_permission"):
+        Schema(query=Query)
+
+
+def test_a_permission_rule_above_the_scope_decorator_fails_the_build():
+    @strawberry.type
+    class Query:
+        @requires_permission("auth.view_user")
+        @requires_scope("read")
+        @strawberry.field
+        def guarded(self) -> int:
+            return 1
+
+    with pytest.raises(ScopeConfigurationError, match="below the field's scope rule"):
+        Schema(query=Query)
+
+
+@pytest.mark.parametrize(
+    ("query", "path", "permissions"),
+    [
+        ("{ staffOnly }", ["staffOnly"], ["auth.view_user", "auth.change_user"]),
+        ("{ visible }", ["visible"], ["auth.view_user"]),  # no own records without a user
+        ("{ ledger { audit } }", ["ledger", "audit"], ["auth.view_permission"]),
+    ],
+)
+def test_a_client_token_holds_no_permission(query, path, permissions):
+    result = PERMISSION_SCHEMA.execute_sync(query, context_value=context("read", "groups"))
+
+    assert errors_of(result) == [no_permission(path, *permissions)]
+
+
+def test_without_a_token_permission_fields_are_unauthenticated():
+    @strawberry.type
+    class Query:
+        @requires_permission("auth.view_user")
+        @strawberry.field
+        def permission_only(self) -> int | None:
+            return 1
+
+    result = Schema(query=Query).execute_sync(
+        "{ permissionOnly }", context_value=context(token=False)
+    )
+
+    assert errors_of(result) == [anonymous(["permissionOnly"])]
+
+
+def test_own_records_only_refuses_a_caller_its_rule_would_refuse():
+    """Called outside the rule's check (a resolver reused elsewhere), it still refuses."""
+
+    class FakeInfo:
+        python_name = "visible"
+        _field = next(
+            f
+            for f in PermissionQuery.__strawberry_definition__.fields
+            if f.python_name == "visible"
+        )
+
+        def __init__(self, ctx):
+            self.context = ctx
+
+    with pytest.raises(UnauthenticatedError):
+        own_records_only(FakeInfo(context(token=False)))
+    with pytest.raises(ForbiddenError):
+        own_records_only(FakeInfo(context("read")))  # a client token
+
+
+def test_a_superuser_holds_every_permission(django_user_model):
+    root = django_user_model.objects.create_superuser("root")
+
+    result = PERMISSION_SCHEMA.execute_sync(
+        "{ staffOnly visible ledger { audit } }", context_value=context("read", user=root)
+    )
+
+    assert result.data == {
+        "staffOnly": "staff",
+        "visible": "everyone",
+        "ledger": {"audit": "audited"},
+    }
+
+
+def test_an_inactive_superuser_holds_none(django_user_model):
+    """The view refuses such a token first; the rule does not rely on it."""
+    root = django_user_model.objects.create_superuser("root", is_active=False)
+
+    result = PERMISSION_SCHEMA.execute_sync(
+        "{ staffOnly }", context_value=context("read", user=root)
+    )
+
+    assert errors_of(result) == [no_permission(["staffOnly"], "auth.view_user", "auth.change_user")]
+
+
+def test_except_own_narrows_instead_of_refusing(clerk, plain):
+    mine = PERMISSION_SCHEMA.execute_sync("{ visible }", context_value=context("read", user=plain))
+    everyone = PERMISSION_SCHEMA.execute_sync(
+        "{ visible }", context_value=context("read", user=clerk)
+    )
+
+    assert mine.data == {"visible": "only plain"}
+    assert everyone.data == {"visible": "everyone"}
+
+
+def test_a_nested_permission_field_nulls_only_itself(plain):
+    result = PERMISSION_SCHEMA.execute_sync(
+        "{ ledger { total audit } }", context_value=context("read", user=plain)
+    )
+
+    assert result.data == {"ledger": {"total": 7, "audit": None}}
+    assert errors_of(result) == [no_permission(["ledger", "audit"], "auth.view_permission")]
+
+
+def test_own_records_only_on_a_field_without_its_rule_is_an_unexpected_error(plain, caplog):
+    result = PERMISSION_SCHEMA.execute_sync(
+        "{ misdeclared }", context_value=context("read", user=plain)
+    )
+
+    assert errors_of(result) == [
+        ("Unexpected error.", ["misdeclared"], {"code": "INTERNAL_SERVER_ERROR"})
+    ]
+    assert "is not declared with requires_permission(..., except_own=True)" in caplog.text
+
+
+def test_permissions_are_asked_once_per_request_and_permission(clerk, django_assert_num_queries):
+    """Django's ModelBackend loads them with the first question (the user's and the groups'
+    permissions: two queries); each permission is asked of the backends once a request."""
+    ctx = context("read", user=clerk)
+    asked: list[str] = []
+    has_perm = clerk.has_perm
+    clerk.has_perm = lambda permission, obj=None: asked.append(permission) or has_perm(permission)
+    query = "{ a: staffOnly b: staffOnly c: visible d: ledger { audit } e: ledger { audit } }"
+
+    with django_assert_num_queries(2):
+        result = PERMISSION_SCHEMA.execute_sync(query, context_value=ctx)
+
+    assert result.errors is None
+    assert sorted(asked) == ["auth.change_user", "auth.view_permission", "auth.view_user"]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import enum
 import logging
 import uuid
+from collections.abc import Iterator
 
+import pytest
 import strawberry
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.parser_cache import _get_parse_cache
-from strawberry.extensions.validation_cache import _get_validate_cache
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from gqlauth.graphql.errors import BadUserInputError
-from gqlauth.graphql.hardening import HardeningRules
+from gqlauth.graphql.hardening import HardeningRules, cached_validate
 from gqlauth.graphql.permissions import public, requires_scope
-from gqlauth.graphql.schema import DEFAULT_EXTENSIONS, Schema
+from gqlauth.graphql.schema import DEFAULT_EXTENSIONS, Schema, UnexpectedError
 from tests.graphql.schemas import context, errors_of
 
 
@@ -99,7 +103,7 @@ def test_extensions_are_passed_as_classes_with_the_optimizer():
 
 def test_parsing_and_validation_are_cached_across_requests():
     query = f"{{ ok }} # {uuid.uuid4()}"
-    parse_cache, validate_cache = _get_parse_cache(128), _get_validate_cache(128)
+    parse_cache, validate_cache = _get_parse_cache(128), cached_validate
 
     SCHEMA.execute_sync(query, context_value=context(token=False))
     parse_hits, validate_hits = parse_cache.cache_info().hits, validate_cache.cache_info().hits
@@ -113,10 +117,75 @@ def test_parsing_and_validation_are_cached_across_requests():
 def test_hardening_rule_classes_are_built_once_per_configuration(settings):
     first, second = HardeningRules(), HardeningRules()
     assert first is not second
-    assert len(first.validation_rules) == 2  # depth and aliases by default
+    assert len(first.validation_rules) == 3  # depth, aliases and password hashes by default
     assert all(a is b for a, b in zip(first.validation_rules, second.validation_rules, strict=True))
 
     settings.GQLAUTH_GRAPHQL = {"MAX_DEPTH": 3}
     changed = HardeningRules()
     assert changed.validation_rules[0] is not first.validation_rules[0]
     assert changed.validation_rules[1] is first.validation_rules[1]
+
+
+class _RaisesInOnOperation(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        raise RuntimeError("secret internals")
+        yield
+
+
+class _RaisesAfterExecution(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        yield
+        raise KeyError("secret internals")
+
+
+@pytest.mark.parametrize("extension", [_RaisesInOnOperation, _RaisesAfterExecution])
+def test_an_exception_in_an_extension_hook_is_masked_and_logged(caplog, extension):
+    schema = Schema(query=Query, extensions=[extension])
+
+    sync = schema.execute_sync("{ ok }", context_value=context(token=False))
+    not_sync = asyncio.run(schema.execute("{ ok }", context_value=context(token=False)))
+
+    for result in (sync, not_sync):
+        assert result.data is None
+        assert [error.formatted for error in result.errors or ()] == [
+            {"message": "Unexpected error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ]
+        assert isinstance(result.errors[0], UnexpectedError)
+    records = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.name, r.getMessage()) for r in records] == [
+        ("gqlauth.graphql", "Unexpected error while resolving the operation")
+    ] * 2
+    assert all(r.exc_info and "secret internals" in str(r.exc_info[1]) for r in records)
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+@strawberry.type
+class PaintQuery:
+    @public()
+    @strawberry.field
+    def paint(self, colour: Colour) -> str:
+        return colour.value
+
+
+PAINT_SCHEMA = Schema(query=PaintQuery)
+
+
+def test_variable_errors_suggest_values_only_while_introspection_is_on(settings):
+    query = "query ($c: Colour!) { paint(colour: $c) }"
+    message = "Variable '$c' has invalid value: Value 'REDD' does not exist in 'Colour' enum."
+
+    shown = PAINT_SCHEMA.execute_sync(query, {"c": "REDD"}, context_value=context(token=False))
+    settings.GQLAUTH_GRAPHQL = {"INTROSPECTION": False}
+    hidden = PAINT_SCHEMA.execute_sync(query, {"c": "REDD"}, context_value=context(token=False))
+    ok = PAINT_SCHEMA.execute_sync(query, {"c": "RED"}, context_value=context(token=False))
+
+    assert [e.message for e in shown.errors or ()] == [
+        message + " Did you mean the enum value 'RED'?"
+    ]
+    assert [e.message for e in hidden.errors or ()] == [message]
+    assert ok.data == {"paint": "red"}

@@ -104,6 +104,31 @@ def test_all_options(make_user):
     assert app.skip_authorization is True
 
 
+def test_application_type_and_default_scopes():
+    run(
+        "public",
+        "authorization-code",
+        "--redirect-uris=http://127.0.0.1/cb",
+        "--application-type=NATIVE",
+        "--scopes=read groups",
+        "--default-scopes=groups read",
+    )
+
+    app = Application.objects.get()
+    assert (app.application_type, app.allowed_scopes, app.default_scopes) == (
+        "native",
+        "read groups",
+        "read groups",
+    )
+
+
+def test_application_type_defaults_to_web_and_default_scopes_to_the_setting():
+    run("confidential", "password")
+
+    app = Application.objects.get()
+    assert (app.application_type, app.default_scopes, app.active) == ("web", "", True)
+
+
 def test_user_by_id(make_user):
     owner = make_user()
     run("confidential", "password", "--user", str(owner.pk))
@@ -160,6 +185,20 @@ def test_user_by_id(make_user):
             "#fragment.",
         ),
         (
+            ("confidential", "password", "--application-type", "desktop"),
+            "Unknown application type 'desktop'; use web or native.",
+        ),
+        (
+            ("confidential", "password", "--default-scopes", "read admin"),
+            "Application not created. --default-scopes: Unknown scope admin; the scopes in "
+            "OAUTH2_PROVIDER are: read, write, groups.",
+        ),
+        (
+            ("confidential", "password", "--scopes", "read", "--default-scopes", "read write"),
+            "Application not created. --default-scopes: Default scopes must be among the "
+            "allowed scopes; not allowed: write.",
+        ),
+        (
             ("confidential", "password", "--client-id", "has:colon"),
             "Application not created. --client-id: A client id may use only letters, digits and "
             ". _ ~ - characters.",
@@ -202,3 +241,25 @@ def test_command_line_exit_status_is_non_zero(tmp_path):
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.startswith("CommandError: Unknown grant type 'nope'")
+
+
+def test_command_line_exit_status_for_a_bad_application_type(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "createapplication",
+            "public",
+            "password",
+            "--application-type",
+            "tv",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == "CommandError: Unknown application type 'tv'; use web or native.\n"

@@ -491,3 +491,18 @@ def test_consent_post_needs_the_csrf_token(app, resource_owner):
 
     assert browser.post(url, {"decision": "approve"}).status_code == HTTPStatus.FORBIDDEN
     assert not AuthorizationCode.objects.exists()
+
+
+def test_an_application_without_the_code_grant_is_an_unauthorized_client(authorize, app):
+    app.app.grant_types = [GrantType.PASSWORD]
+    app.app.save()
+
+    response, _ = authorize()
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert query(response["Location"]) == {
+        "error": "unauthorized_client",
+        "error_description": "This application may not use the authorization code grant.",
+        "state": "xyz",
+        "iss": ISSUER,
+    }

@@ -53,7 +53,8 @@ def test_reuse_revokes_whole_family(client, first, refresh_grant):
     assert replay.status_code == HTTPStatus.BAD_REQUEST
     assert replay.json() == {
         "error": "invalid_grant",
-        "error_description": "The refresh token was already used; its tokens are revoked.",
+        "error_description": "The refresh token was revoked or already used; its tokens are "
+        "revoked.",
     }
     family = RefreshToken.objects.lookup(first["refresh_token"]).get().family
     assert not RefreshToken.objects.filter(family=family, revoked_at__isnull=True).exists()
@@ -72,7 +73,7 @@ def test_reuse_protection_off_keeps_family(settings, client, first, refresh_gran
     assert replay.status_code == HTTPStatus.BAD_REQUEST
     assert replay.json() == {
         "error": "invalid_grant",
-        "error_description": "The refresh token was already used.",
+        "error_description": "The refresh token was revoked or already used.",
     }
     family = RefreshToken.objects.lookup(second["refresh_token"]).get().family
     assert RefreshToken.objects.filter(family=family, revoked_at__isnull=True).count() == 1

@@ -1,4 +1,5 @@
-"""``bootstrapdemo``: first-run data and output, idempotent re-runs, credential reset, atomicity."""
+"""``bootstrapdemo``: first-run data and output, idempotent re-runs, credential reset, atomicity,
+and the public client GraphiQL signs in with."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ Application 'Tutorial demo' (confidential; grant types: password, client_credent
 Save these now: only hashes are stored, so they cannot be shown again.
 Demo users: alice (developers), bob (developers, ops).
 
+GraphiQL's Sign in button uses application 'GraphiQL' (public, no secret; grant types: \
+authorization_code):
+  client_id:     graphiql
+  redirect URIs: http://127.0.0.1:8123/graphql/ http://localhost:8123/graphql/
+  Open http://127.0.0.1:8123/graphql/, click Sign in, sign in as admin and approve.
+
 Step 4, get a token (password grant):
   curl -X POST -d "grant_type=password&username=admin&password={password}" \
 -u"{client_id}:{secret}" http://127.0.0.1:8123/o/token/
@@ -57,13 +64,28 @@ EXPECTED_RERUN = """\
 The demo exists: user 'admin', application 'Tutorial demo' (client_id {client_id}).
 Its password and client secret are stored only as hashes and cannot be shown again;
 `python manage.py bootstrapdemo --reset-credentials` issues a new admin password and client secret.
+
+GraphiQL's Sign in button uses application 'GraphiQL' (public, no secret; grant types: \
+authorization_code):
+  client_id:     graphiql
+  redirect URIs: {redirect_uris}
+  Open http://127.0.0.1:{port}/graphql/, click Sign in, sign in as admin and approve.
 """
+REDIRECT_URIS_8123 = "http://127.0.0.1:8123/graphql/ http://localhost:8123/graphql/"
 
 
-def run(*args: str) -> str:
+def expected_rerun(client_id: str, redirect_uris: str = REDIRECT_URIS_8123, port: int = 8123):
+    return EXPECTED_RERUN.format(client_id=client_id, redirect_uris=redirect_uris, port=port)
+
+
+def run(*args: str, port: str = "8123") -> str:
     out = StringIO()
-    call_command("bootstrapdemo", "--port", "8123", *args, stdout=out)
+    call_command("bootstrapdemo", "--port", port, *args, stdout=out)
     return out.getvalue()
+
+
+def tutorial_app() -> Application:
+    return Application.objects.get(name="Tutorial demo")
 
 
 def credentials(output: str) -> dict[str, str]:
@@ -94,7 +116,7 @@ def test_first_run_creates_the_demo_and_prints_credentials_once():
     assert admin.is_active
     assert admin.check_password(creds["password"])
     assert len(creds["password"]) >= 24
-    app = Application.objects.get()
+    app = tutorial_app()
     assert (app.name, app.user, app.client_type, app.grant_types) == (
         "Tutorial demo",
         admin,
@@ -118,13 +140,14 @@ def test_rerun_keeps_data_and_prints_no_secret():
 
     output = run()
 
-    assert output == EXPECTED_RERUN.format(client_id=creds["client_id"])
+    assert output == expected_rerun(creds["client_id"])
     assert creds["password"] not in output
     assert creds["secret"] not in output
     assert User.objects.count() == 3
     assert Group.objects.count() == 2
     assert User.objects.get(username="admin").check_password(creds["password"])
-    assert Application.objects.get().check_client_secret(creds["secret"])
+    assert tutorial_app().check_client_secret(creds["secret"])
+    assert Application.objects.count() == 2
 
 
 def test_reset_credentials_issues_new_password_and_secret():
@@ -140,7 +163,7 @@ def test_reset_credentials_issues_new_password_and_secret():
     admin = User.objects.get(username="admin")
     assert admin.check_password(new["password"])
     assert not admin.check_password(old["password"])
-    app = Application.objects.get()
+    app = tutorial_app()
     assert app.check_client_secret(new["secret"])
     assert not app.check_client_secret(old["secret"])
     assert User.objects.count() == 3
@@ -155,7 +178,7 @@ def test_existing_admin_keeps_its_password(make_user):
     assert "password=<admin password>" in output
     assert User.objects.get(username="admin").check_password("chosen-by-a-person")
     secret = re.search(r"^  client_secret: (\S+)$", output, re.MULTILINE).group(1)
-    assert Application.objects.get().check_client_secret(secret)
+    assert tutorial_app().check_client_secret(secret)
 
 
 def test_missing_demo_rows_are_recreated_without_touching_credentials():
@@ -163,7 +186,7 @@ def test_missing_demo_rows_are_recreated_without_touching_credentials():
     User.objects.filter(username="bob").delete()
     Group.objects.filter(name="ops").delete()
 
-    assert run() == EXPECTED_RERUN.format(client_id=creds["client_id"])
+    assert run() == expected_rerun(creds["client_id"])
     bob = User.objects.get(username="bob")
     assert sorted(bob.groups.values_list("name", flat=True)) == ["developers", "ops"]
 
@@ -200,3 +223,126 @@ def test_printed_step_4_and_5_commands_get_tokens(client):
         assert answer["token_type"] == "Bearer"
         assert answer["scope"] == scope
         assert set(answer) == {"access_token", "token_type", "expires_in", "refresh_token", "scope"}
+
+
+# --- GraphiQL's Sign in client --------------------------------------------------------------
+
+
+def graphiql_app() -> Application:
+    return Application.objects.get(client_id="graphiql")
+
+
+def test_first_run_registers_graphiql_as_a_public_authorization_code_client():
+    run()
+
+    app = graphiql_app()
+    assert (app.name, app.user.username, app.client_type, app.grant_types) == (
+        "GraphiQL",
+        "admin",
+        "public",
+        ["authorization_code"],
+    )
+    assert app.redirect_uri_list() == [
+        "http://127.0.0.1:8123/graphql/",
+        "http://localhost:8123/graphql/",
+    ]
+    assert app.skip_authorization is False
+    assert app.client_secret_digest == ""
+    assert app.active
+
+
+def test_graphiql_client_is_the_one_the_settings_name(settings):
+    settings.GQLAUTH_GRAPHQL = {"GRAPHIQL_CLIENT_ID": "my-ide"}
+
+    output = run()
+
+    assert Application.objects.get(name="GraphiQL").client_id == "my-ide"
+    assert "  client_id:     my-ide\n" in output
+
+
+def test_no_graphiql_client_without_the_setting(settings):
+    settings.GQLAUTH_GRAPHQL = {"GRAPHIQL_CLIENT_ID": None}
+
+    output = run()
+
+    creds = credentials(output)
+    graphiql_block = EXPECTED_FIRST_RUN[
+        EXPECTED_FIRST_RUN.index("GraphiQL's Sign in") : EXPECTED_FIRST_RUN.index("Step 4")
+    ]
+    assert output == EXPECTED_FIRST_RUN.replace(graphiql_block, "").format(**creds)
+    assert list(Application.objects.values_list("name", flat=True)) == ["Tutorial demo"]
+    assert run() == EXPECTED_RERUN[: EXPECTED_RERUN.index("\nGraphiQL")].format(
+        client_id=creds["client_id"]
+    )
+
+
+def test_rerun_on_another_port_adds_its_redirect_uris_and_keeps_the_rest():
+    creds = credentials(run())
+    app = graphiql_app()
+    app.redirect_uris += " https://ide.example/graphql/"
+    app.save()
+
+    output = run(port="9000")
+
+    uris = (
+        "http://127.0.0.1:8123/graphql/ http://localhost:8123/graphql/ "
+        "https://ide.example/graphql/ http://127.0.0.1:9000/graphql/ http://localhost:9000/graphql/"
+    )
+    assert output == expected_rerun(creds["client_id"], uris, port=9000)
+    assert graphiql_app().redirect_uris == uris
+    assert run(port="9000") == output  # nothing more to add
+    assert Application.objects.count() == 2
+
+
+def test_an_existing_graphiql_client_keeps_its_fields(make_application):
+    existing = make_application(
+        client_type="public",
+        grant_types=("authorization_code",),
+        client_id="graphiql",
+        name="Our IDE",
+        redirect_uris="http://127.0.0.1:8123/graphql/",
+        allowed_scopes="read",
+    ).app
+
+    run()
+
+    app = graphiql_app()
+    assert app.pk == existing.pk
+    assert (app.name, app.user, app.allowed_scopes) == ("Our IDE", existing.user, "read")
+    assert app.redirect_uri_list() == [
+        "http://127.0.0.1:8123/graphql/",
+        "http://localhost:8123/graphql/",
+    ]
+
+
+def test_graphiql_client_creation_is_part_of_the_first_run_transaction(monkeypatch):
+    def fail(port: int) -> list[str]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bootstrapdemo, "graphiql_redirect_uris", fail)
+    with pytest.raises(RuntimeError, match="boom"):
+        run()
+    assert not User.objects.exists()
+    assert not Application.objects.exists()
+
+
+def test_the_graphiql_client_gets_the_consent_page_from_its_page(client):
+    """Its registered redirect URI and grant pass the authorization endpoint's checks."""
+    run()
+    client.force_login(User.objects.get(username="admin"))
+
+    response = client.get(
+        "/o/authorize/",
+        {
+            "response_type": "code",
+            "client_id": "graphiql",
+            "redirect_uri": "http://localhost:8123/graphql/",
+            "scope": "read groups",
+            "state": "s",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        },
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert "Authorize GraphiQL?" in response.content.decode()

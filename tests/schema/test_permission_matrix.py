@@ -1,7 +1,11 @@
 """Every operation of the API x every kind of caller: HTTP status, data and each error.
 
-Rows are operations, columns the caller: no Authorization header, then tokens with the scope
-sets below (``none`` is a token granted no scope at all), then tokens the view must refuse.
+A request may do what both its token's scopes and its user's Django permissions allow. Rows are
+callers: no Authorization header; tokens of alice, who holds no permission, with the scope sets
+below (``none`` is a token granted no scope at all); tokens of clerk, who holds
+``auth.view_user`` and ``auth.add_user``; of root, a superuser; of the application itself
+(``client_credentials``: no user, so no permission). Then tokens the view must refuse.
+Columns are operations.
 """
 
 from __future__ import annotations
@@ -17,17 +21,30 @@ from django.contrib.auth.models import User
 from gqlauth import tokens
 from gqlauth.models import AccessToken
 
-OK, PARTIAL, DENIED, ANONYMOUS = "ok", "partial", "denied", "anonymous"
+# Outcomes of one operation for one caller.
+OK = "ok"  # everything asked for; a list of users holds every user
+OWN = "own"  # users lists the caller alone (no auth.view_user)
+PART = "partial"  # users, with groups null and one FORBIDDEN (scope) per user
+OWNPART = "own, partial"
+NOPROF = "no profile"  # me answers, but its user needs the read scope
+SCOPE = "scope"  # the root field is FORBIDDEN: a scope is missing
+PERM = "permission"  # the root field is FORBIDDEN: the user lacks a permission
+ANON = "anonymous"
 
-CALLERS = ("no token", "none", "read", "write", "groups", "read groups", "read write groups")
+OPERATIONS = ("users", "usersGroups", "user", "otherUser", "groups", "me", "createUser")
 MATRIX = {
-    # operation      no token   none    read     write   groups  read+groups rw+groups
-    "users":        (ANONYMOUS, DENIED, OK,      DENIED, DENIED, OK,         OK),
-    "usersGroups":  (ANONYMOUS, DENIED, PARTIAL, DENIED, DENIED, OK,         OK),
-    "user":         (ANONYMOUS, DENIED, OK,      DENIED, DENIED, OK,         OK),
-    "groups":       (ANONYMOUS, DENIED, DENIED,  DENIED, OK,     OK,         OK),
-    "me":           (ANONYMOUS, OK,     OK,      OK,     OK,     OK,         OK),
-    "createUser":   (ANONYMOUS, DENIED, DENIED,  OK,     DENIED, DENIED,     OK),
+    # caller                     users  usersGroups user   otherUser groups me      createUser
+    "no token":                  (ANON,  ANON,      ANON,  ANON,     ANON,  ANON,   ANON),
+    "none":                      (SCOPE, SCOPE,     SCOPE, SCOPE,    SCOPE, NOPROF, SCOPE),
+    "read":                      (OWN,   OWNPART,   OK,    PERM,     SCOPE, OK,     SCOPE),
+    "write":                     (SCOPE, SCOPE,     SCOPE, SCOPE,    SCOPE, NOPROF, PERM),
+    "groups":                    (SCOPE, SCOPE,     SCOPE, SCOPE,    OK,    NOPROF, SCOPE),
+    "read groups":               (OWN,   OWN,       OK,    PERM,     OK,    OK,     SCOPE),
+    "read write groups":         (OWN,   OWN,       OK,    PERM,     OK,    OK,     PERM),
+    "clerk: read":               (OK,    PART,      OK,    OK,       SCOPE, OK,     SCOPE),
+    "clerk: read write groups":  (OK,    OK,        OK,    OK,       OK,    OK,     OK),
+    "root: read write groups":   (OK,    OK,        OK,    OK,       OK,    OK,     OK),
+    "client: read write groups": (PERM,  PERM,      PERM,  PERM,     OK,    OK,     PERM),
 }  # fmt: skip
 INVALID_TOKENS = {
     "expired": "The access token expired.",
@@ -39,123 +56,196 @@ INVALID_TOKENS = {
 
 FORBIDDEN = "You do not have permission to perform this action."
 UNAUTHENTICATED = "Authentication credentials were not provided."
+# Every user, in id order: the world's alice and bob, then clerk and root (see `callers`).
+EVERYONE = [
+    {"username": "alice", "groups": [{"name": "staff"}]},
+    {"username": "bob", "groups": [{"name": "admins"}]},
+    {"username": "clerk", "groups": []},
+    {"username": "root", "groups": []},
+]
 
 
 @dataclass(frozen=True)
 class Operation:
     query: str
     root: str
-    required: list[str]
-    ok: Callable[[list[str]], Any]  # token scopes -> expected data
+    scopes: list[str]  # the root field's scope rule
+    permissions: list[str]  # its permission rule
+    ok: Callable[[Caller], Any]  # expected data when allowed
     denied_data: Any = None  # data when the root field is refused
-    variables: Callable[[User], dict[str, Any]] = field(default=lambda alice: {})
+    variables: Callable[[Any], dict[str, Any]] = field(default=lambda world: {})
 
 
-OPERATIONS = {
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    username: str | None  # None: a client token
+    scopes: list[str]
+
+
+def users(with_groups: bool, own: str | None = None) -> list[dict[str, Any]]:
+    listed = [user for user in EVERYONE if own is None or user["username"] == own]
+    return listed if with_groups else [{"username": user["username"]} for user in listed]
+
+
+OPS = {
     "users": Operation(
         "{ users { username } }",
         "users",
         ["read"],
-        lambda scopes: {"users": [{"username": "alice"}, {"username": "bob"}]},
+        ["auth.view_user"],
+        lambda caller: {"users": users(with_groups=False)},
     ),
     "usersGroups": Operation(
         "{ users { username groups { name } } }",
         "users",
         ["read"],
-        lambda scopes: {
-            "users": [
-                {"username": "alice", "groups": [{"name": "staff"}]},
-                {"username": "bob", "groups": [{"name": "admins"}]},
-            ]
-        },
+        ["auth.view_user"],
+        lambda caller: {"users": users(with_groups=True)},
     ),
     "user": Operation(
         "query One($id: ID!) { user(id: $id) { username email } }",
         "user",
         ["read"],
-        lambda scopes: {"user": {"username": "alice", "email": "alice@example.com"}},
+        ["auth.view_user"],
+        lambda caller: {"user": {"username": "alice", "email": "alice@example.com"}},
         denied_data={"user": None},
-        variables=lambda alice: {"id": str(alice.pk)},
+        variables=lambda world: {"id": str(world.alice.pk)},
+    ),
+    "otherUser": Operation(
+        "query One($id: ID!) { user(id: $id) { username email } }",
+        "user",
+        ["read"],
+        ["auth.view_user"],
+        lambda caller: {"user": {"username": "bob", "email": "bob@example.com"}},
+        denied_data={"user": None},
+        variables=lambda world: {"id": str(world.bob.pk)},
     ),
     "groups": Operation(
         "{ groups { name } }",
         "groups",
         ["groups"],
-        lambda scopes: {"groups": [{"name": "admins"}, {"name": "staff"}]},
+        [],
+        lambda caller: {"groups": [{"name": "admins"}, {"name": "staff"}]},
     ),
     "me": Operation(
         "{ me { scopes user { username } } }",
         "me",
         [],
-        lambda scopes: {"me": {"scopes": scopes, "user": {"username": "alice"}}},
+        [],
+        lambda caller: {
+            "me": {
+                "scopes": caller.scopes,
+                "user": caller.username and {"username": caller.username},
+            }
+        },
     ),
     "createUser": Operation(
         'mutation { createUser(username: "carol", password: "a-long-secret-phrase") { username } }',
         "createUser",
         ["write"],
-        lambda scopes: {"createUser": {"username": "carol"}},
+        ["auth.add_user"],
+        lambda caller: {"createUser": {"username": "carol"}},
     ),
 }
 
 CASES = [
     pytest.param(operation, caller, outcome, id=f"{operation}-{caller}")
-    for operation, row in MATRIX.items()
-    for caller, outcome in zip(CALLERS, row, strict=True)
+    for caller, row in MATRIX.items()
+    for operation, outcome in zip(OPERATIONS, row, strict=True)
 ] + [
     pytest.param(operation, caller, "invalid", id=f"{operation}-{caller}")
-    for operation in MATRIX
+    for operation in OPERATIONS
     for caller in INVALID_TOKENS
 ]
 
 
-def authorization(world, caller: str) -> str | None:
-    """The Authorization header for ``caller``; None sends no header."""
-    if caller == "no token":
+@pytest.fixture
+def callers(world) -> dict[str, User]:
+    """The users behind the callers besides alice; made for every case, so lists are stable."""
+    return {
+        "clerk": world.make_user("clerk", permissions=("auth.view_user", "auth.add_user")),
+        "root": world.make_user("root", is_superuser=True),
+    }
+
+
+def caller_of(name: str) -> Caller:
+    owner, _, scopes = name.rpartition(": ")
+    if owner == "client":
+        return Caller(name, None, scopes.split())
+    return Caller(name, owner or "alice", [] if scopes == "none" else scopes.split())
+
+
+def authorization(world, callers, name: str) -> str | None:
+    """The Authorization header for the caller ``name``; None sends no header."""
+    if name == "no token":
         return None
-    if caller == "garbage":
+    if name == "garbage":
         return "Bearer garbage-0123456789abcdefghijklmnopqrstuvwxyz"
-    if caller == "malformed":
+    if name == "malformed":
         return "Token " + world.token("read")
-    if caller == "expired":
+    if name == "expired":
         return "Bearer " + world.token("read", "write", "groups", expires_in=-10)
-    if caller == "revoked":
+    if name == "revoked":
         value = world.token("read", "write", "groups")
         tokens.revoke_access_token(AccessToken.objects.lookup(value).get())
         return "Bearer " + value
-    if caller == "inactive user":
+    if name == "inactive user":
         inactive = world.make_user("dan", is_active=False)
         return "Bearer " + world.token("read", "write", "groups", user=inactive)
-    scopes = () if caller == "none" else tuple(caller.split())
-    return "Bearer " + world.token(*scopes)
+    caller = caller_of(name)
+    if caller.username is None:
+        return "Bearer " + world.token(*caller.scopes, user=False)
+    user = world.alice if caller.username == "alice" else callers[caller.username]
+    return "Bearer " + world.token(*caller.scopes, user=user)
 
 
 def error(message: str, path: list[Any], **extensions: Any) -> dict[str, Any]:
     return {"message": message, "path": path, "extensions": extensions}
 
 
-def expected(operation: Operation, caller: str, outcome: str) -> tuple[int, dict[str, Any]]:
+def groups_denied(listed: list[dict[str, Any]]) -> dict[str, Any]:
+    """users with their groups refused for want of the groups scope."""
+    return {
+        "data": {"users": [{**user, "groups": None} for user in listed]},
+        "errors": [
+            error(FORBIDDEN, ["users", i, "groups"], code="FORBIDDEN", requiredScopes=["groups"])
+            for i in range(len(listed))
+        ],
+    }
+
+
+def expected(operation: Operation, name: str, outcome: str) -> tuple[int, dict[str, Any]]:
     if outcome == "invalid":
-        description = INVALID_TOKENS[caller]
+        description = INVALID_TOKENS[name]
         return HTTPStatus.UNAUTHORIZED, {
             "errors": [{"message": description, "extensions": {"code": "INVALID_TOKEN"}}]
         }
+    caller = caller_of(name)
     if outcome == OK:
-        scopes = [] if caller == "none" else caller.split()
-        return HTTPStatus.OK, {"data": operation.ok(scopes)}
-    if outcome == PARTIAL:
-        users = operation.ok([])["users"]
+        return HTTPStatus.OK, {"data": operation.ok(caller)}
+    with_groups = "groups" in operation.query
+    if outcome == OWN:
+        return HTTPStatus.OK, {"data": {"users": users(with_groups, own=caller.username)}}
+    if outcome == PART:
+        return HTTPStatus.OK, groups_denied(users(with_groups=False))
+    if outcome == OWNPART:
+        return HTTPStatus.OK, groups_denied(users(with_groups=False, own=caller.username))
+    if outcome == NOPROF:
         return HTTPStatus.OK, {
-            "data": {"users": [{**user, "groups": None} for user in users]},
-            "errors": [
-                error(
-                    FORBIDDEN, ["users", i, "groups"], code="FORBIDDEN", requiredScopes=["groups"]
-                )
-                for i in range(len(users))
-            ],
+            "data": {"me": {"scopes": caller.scopes, "user": None}},
+            "errors": [error(FORBIDDEN, ["me", "user"], code="FORBIDDEN", requiredScopes=["read"])],
         }
-    if outcome == DENIED:
+    if outcome == SCOPE:
         denial = error(
-            FORBIDDEN, [operation.root], code="FORBIDDEN", requiredScopes=operation.required
+            FORBIDDEN, [operation.root], code="FORBIDDEN", requiredScopes=operation.scopes
+        )
+    elif outcome == PERM:
+        denial = error(
+            FORBIDDEN,
+            [operation.root],
+            code="FORBIDDEN",
+            requiredPermissions=operation.permissions,
         )
     else:
         denial = error(UNAUTHENTICATED, [operation.root], code="UNAUTHENTICATED")
@@ -173,12 +263,12 @@ def without_locations(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("operation_name", "caller", "outcome"), CASES)
-def test_permission_matrix(gql, world, operation_name, caller, outcome):
-    operation = OPERATIONS[operation_name]
-    header = authorization(world, caller)
+def test_permission_matrix(gql, world, callers, operation_name, caller, outcome):
+    operation = OPS[operation_name]
+    header = authorization(world, callers, caller)
     users_before = User.objects.count()
 
-    response = gql.post(operation.query, operation.variables(world.alice), authorization=header)
+    response = gql.post(operation.query, operation.variables(world), authorization=header)
 
     status, body = expected(operation, caller, outcome)
     assert response.status == status
@@ -195,9 +285,26 @@ def test_permission_matrix(gql, world, operation_name, caller, outcome):
 
 
 def test_matrix_covers_every_root_field():
-    """A new root field must get a row here (and so a decision for every caller)."""
+    """A new root field must get a column here (and so a decision for every caller)."""
     from schema.api import schema
 
     query, mutation = schema._schema.query_type, schema._schema.mutation_type
     assert mutation is not None
-    assert set(query.fields) | set(mutation.fields) == {op.root for op in OPERATIONS.values()}
+    assert set(query.fields) | set(mutation.fields) == {op.root for op in OPS.values()}
+
+
+def test_matrix_declares_what_the_schema_declares():
+    """The scopes and permissions each column expects are the ones the schema checks."""
+    from gqlauth.graphql.permissions import PermissionRequirement, ScopeRequirement
+    from schema.api import schema
+
+    for operation in OPS.values():
+        graphql_root = "Mutation" if operation.query.startswith("mutation") else "Query"
+        root = schema.get_type_by_name(graphql_root)
+        name = schema.config.name_converter.get_graphql_name
+        (definition,) = [f for f in root.fields if name(f) == operation.root]
+        rules = definition.extensions
+        scopes = [list(r.scopes) for r in rules if isinstance(r, ScopeRequirement)]
+        permissions = [list(r.permissions) for r in rules if isinstance(r, PermissionRequirement)]
+        assert scopes == ([operation.scopes] if operation.scopes else [])
+        assert permissions == ([operation.permissions] if operation.permissions else [])

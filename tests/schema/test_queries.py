@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -18,9 +19,15 @@ def add_users(world, count: int) -> None:
         world.make_user(groups=("staff", f"team{i % 3}"))
 
 
-def test_users_with_groups_cost_the_same_queries_for_5_and_50_users(gql, world):
-    token = world.token("read", "groups")
-    add_users(world, 3)  # + alice and bob = 5
+@pytest.fixture
+def viewer(world):
+    """A user who may read every user (auth.view_user), in a group like the others."""
+    return world.make_user("viewer", groups=("staff",), permissions=("auth.view_user",))
+
+
+def test_users_with_groups_cost_the_same_queries_for_5_and_50_users(gql, world, viewer):
+    token = world.token("read", "groups", user=viewer)
+    add_users(world, 2)  # + alice, bob and viewer = 5
 
     with CaptureQueriesContext(connection) as five:
         small = gql.post(USERS_WITH_GROUPS, token=token)
@@ -31,31 +38,84 @@ def test_users_with_groups_cost_the_same_queries_for_5_and_50_users(gql, world):
     assert len(small.data["users"]) == 5
     assert len(large.data["users"]) == 50
     assert all(user["groups"] for user in large.data["users"])
-    assert len(five) == len(fifty) == 3  # token lookup, users, their groups (one prefetch)
+    # Token lookup, the user's permissions and those of their groups (Django's ModelBackend,
+    # once per request), users, their groups (one prefetch).
+    assert len(five) == len(fifty) == 5
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_users_with_groups_is_three_queries(gql, world, count, django_assert_num_queries):
-    add_users(world, count - 2)
-    token = world.token("read", "groups")
+@pytest.mark.parametrize(
+    ("caller", "queries", "sees"),
+    [
+        # The token lookup, the caller's permissions (user's and groups'), users, their groups.
+        pytest.param("permission", 5, "everyone", id="with-auth.view_user"),
+        # A superuser holds every permission: Django asks the database nothing.
+        pytest.param("superuser", 3, "everyone", id="superuser"),
+        # Without the permission the caller sees their own user only, at the same cost.
+        pytest.param("none", 5, "self", id="without-auth.view_user"),
+    ],
+)
+def test_users_with_groups_cost_constant_queries(
+    gql, world, count, caller, queries, sees, django_assert_num_queries
+):
+    fields = {
+        "permission": {"permissions": ("auth.view_user",)},
+        "superuser": {"is_superuser": True},
+        "none": {},
+    }[caller]
+    me = world.make_user("me", groups=("staff",), **fields)
+    add_users(world, count - 3)
+    token = world.token("read", "groups", user=me)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(queries):
         response = gql.post(USERS_WITH_GROUPS, token=token)
 
-    assert len(response.data["users"]) == count
+    users = response.data["users"]
+    assert len(users) == (count if sees == "everyone" else 1)
+    assert {"username": "me", "groups": [{"name": "staff"}]} in users
 
 
-def test_users_pages_by_offset_and_limit_in_id_order(gql, world):
+def test_users_pages_by_offset_and_limit_in_id_order(gql, world, viewer):
     add_users(world, 3)
-    token = world.token("read")
+    token = world.token("read", user=viewer)
     everyone = gql.post("{ users { id username } }", token=token).data["users"]
 
     page = gql.post("{ users(offset: 1, limit: 2) { id username } }", token=token)
 
+    assert len(everyone) == 6
     assert [int(u["id"]) for u in everyone] == sorted(int(u["id"]) for u in everyone)
     assert page.data["users"] == everyone[1:3]
     assert gql.post("{ users(limit: 0) { id } }", token=token).data == {"users": []}
     assert gql.post("{ users(offset: 99) { id } }", token=token).data == {"users": []}
+
+
+def test_without_auth_view_user_users_lists_the_caller_alone(gql, world):
+    add_users(world, 3)
+    token = world.token("read")  # alice holds no permission
+
+    everyone = gql.post("{ users { username } }", token=token)
+    paged = gql.post("{ users(offset: 1) { username } }", token=token)
+
+    assert everyone.body == {"data": {"users": [{"username": "alice"}]}}
+    assert paged.body == {"data": {"users": []}}
+
+
+def test_a_client_token_lists_no_users_it_has_no_user(gql, world, make_tokens):
+    token = make_tokens(scopes=("read", "groups"), user=False).access_token
+
+    response = gql.post("{ users { username } }", token=token)
+
+    assert response.body == {
+        "data": None,
+        "errors": [
+            {
+                "message": "You do not have permission to perform this action.",
+                "locations": [{"line": 1, "column": 3}],
+                "path": ["users"],
+                "extensions": {"code": "FORBIDDEN", "requiredPermissions": ["auth.view_user"]},
+            }
+        ],
+    }
 
 
 @pytest.mark.parametrize(
@@ -83,8 +143,8 @@ def test_out_of_range_paging_is_bad_user_input(gql, world, root, arguments, fiel
     }
 
 
-def test_user_by_id(gql, world):
-    token = world.token("read")
+def test_user_by_id(gql, world, viewer):
+    token = world.token("read", user=viewer)
     query = "query One($id: ID!) { user(id: $id) { id username email firstName lastName } }"
 
     response = gql.post(query, {"id": str(world.bob.pk)}, token=token)
@@ -102,13 +162,80 @@ def test_user_by_id(gql, world):
     }
 
 
-@pytest.mark.parametrize("missing", ["999999", "abc", "-1", ""])
-def test_user_that_does_not_exist_is_null(gql, world, missing):
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "999999",
+        "abc",
+        "-1",
+        "",
+        "²",  # a digit to str.isdigit(), not to int(): once an internal error
+        "١٢",  # Arabic-Indic digits, which int() would read as 12
+        "+1",
+        " 1",
+        "1\n",
+        "1e3",
+        "0x1",
+        "9" * 19,  # beyond a 64-bit primary key
+        "9" * 20,
+        "9" * 5000,  # more digits than int() converts
+    ],
+)
+def test_user_that_does_not_exist_is_null(gql, world, viewer, missing, caplog):
+    token = world.token("read", user=viewer)
+
     response = gql.post(
-        "query One($id: ID!) { user(id: $id) { id } }", {"id": missing}, token=world.token("read")
+        "query One($id: ID!) { user(id: $id) { id } }", {"id": missing}, token=token
     )
 
     assert response.body == {"data": {"user": None}}
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.parametrize("literal", ['"²"', "12345678901234567890"])
+def test_user_id_literals_that_name_nobody_are_null(gql, world, viewer, literal):
+    token = world.token("read", user=viewer)
+
+    response = gql.post(f"{{ user(id: {literal}) {{ id }} }}", token=token)
+
+    assert response.body == {"data": {"user": None}}
+
+
+def test_without_auth_view_user_a_user_reads_their_own_record_only(gql, world, caplog):
+    token = world.token("read")  # alice holds no permission
+    query = "query One($id: ID!) { user(id: $id) { username } }"
+
+    own = gql.post(query, {"id": str(world.alice.pk)}, token=token)
+    others = [
+        gql.post(query, {"id": other}, token=token)
+        for other in (str(world.bob.pk), "999999", "²", "abc")  # existing or not: no oracle
+    ]
+
+    assert own.body == {"data": {"user": {"username": "alice"}}}
+    for response in others:
+        assert response.body == {
+            "data": {"user": None},
+            "errors": [
+                {
+                    "message": "You do not have permission to perform this action.",
+                    "locations": [{"line": 1, "column": 23}],
+                    "path": ["user"],
+                    "extensions": {"code": "FORBIDDEN", "requiredPermissions": ["auth.view_user"]},
+                }
+            ],
+        }
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_a_client_token_reads_no_user_by_id(gql, world, make_tokens):
+    token = make_tokens(scopes=("read",), user=False).access_token
+
+    response = gql.post(f'{{ user(id: "{world.alice.pk}") {{ username }} }}', token=token)
+
+    assert response.data == {"user": None}
+    assert [(e["path"], e["extensions"]) for e in response.errors] == [
+        (["user"], {"code": "FORBIDDEN", "requiredPermissions": ["auth.view_user"]})
+    ]
 
 
 def test_groups_in_name_order_with_paging(gql, world):
@@ -145,7 +272,7 @@ def test_me_describes_the_token(gql, world):
 
 def test_scope_follows_operation_type_not_http_verb(gql, world):
     """A read token reads by POST or GET alike; a POSTed mutation still needs write."""
-    token = world.token("read")
+    token = world.token("read", user=world.make_user("root", is_superuser=True))
 
     by_post = gql.post("{ users { username } }", token=token)
     by_get = gql.get("{ users { username } }", token=token)
@@ -157,8 +284,20 @@ def test_scope_follows_operation_type_not_http_verb(gql, world):
     assert (
         by_post.body
         == by_get.body
-        == {"data": {"users": [{"username": "alice"}, {"username": "bob"}]}}
+        == {"data": {"users": [{"username": "alice"}, {"username": "bob"}, {"username": "root"}]}}
     )
     assert [(e["path"], e["extensions"]["code"]) for e in mutation.errors] == [
         (["createUser"], "FORBIDDEN")
     ]
+
+
+@pytest.mark.parametrize("scopes", [("groups",), ("write",), ()])
+def test_me_shows_the_callers_profile_only_with_read(gql, world, scopes):
+    response = gql.post("{ me { scopes user { email } } }", token=world.token(*scopes))
+
+    assert response.data == {"me": {"scopes": list(scopes), "user": None}}
+    assert [(e["path"], e["extensions"]) for e in response.errors] == [
+        (["me", "user"], {"code": "FORBIDDEN", "requiredScopes": ["read"]})
+    ]
+    with_read = gql.post("{ me { user { email } } }", token=world.token("read", *scopes))
+    assert with_read.body == {"data": {"me": {"user": {"email": "alice@example.com"}}}}

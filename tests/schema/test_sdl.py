@@ -16,9 +16,9 @@ from graphql import (
     build_schema,
     validate_schema,
 )
-from graphql.language import ListValueNode, StringValueNode
+from graphql.utilities import value_from_ast_untyped
 
-from gqlauth.graphql.permissions import ScopeRequirement
+from gqlauth.graphql.permissions import PermissionRequirement, ScopeRequirement
 from schema.api import schema
 from schema.management.commands.export_sdl import sdl
 
@@ -31,26 +31,40 @@ GUARDED = {
     ("Query", "groups"): ["groups"],
     ("Mutation", "createUser"): ["write"],
     ("User", "groups"): ["groups"],
+    ("Viewer", "user"): ["read"],
 }
 
 
-def directive_scopes(sdl_text: str) -> dict[tuple[str, str], list[str]]:
-    """``(type, field) -> scopes`` of every ``@requiresScope`` use in the SDL."""
+# Every field guarded by user permissions: the permissions, and whether its own records are
+# open without them (exceptOwn).
+PERMISSIONS = {
+    ("Query", "users"): (["auth.view_user"], True),
+    ("Query", "user"): (["auth.view_user"], True),
+    ("Mutation", "createUser"): (["auth.add_user"], False),
+}
+
+
+def directive_uses(sdl_text: str, name: str) -> dict[tuple[str, str], dict[str, object]]:
+    """``(type, field) -> {argument: value}`` of every use of the directive ``name``."""
     found = {}
     for type_ in build_schema(sdl_text).type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.ast_node is None:
             continue
         for field_node in type_.ast_node.fields or ():
             for directive in field_node.directives or ():
-                if directive.name.value != "requiresScope":
-                    continue
-                (argument,) = directive.arguments
-                assert argument.name.value == "scopes"
-                assert isinstance(argument.value, ListValueNode)
-                values = argument.value.values
-                assert all(isinstance(v, StringValueNode) for v in values)
-                found[(type_.name, field_node.name.value)] = [v.value for v in values]
+                if directive.name.value == name:
+                    found[(type_.name, field_node.name.value)] = {
+                        argument.name.value: value_from_ast_untyped(argument.value)
+                        for argument in directive.arguments
+                    }
     return found
+
+
+def directive_scopes(sdl_text: str) -> dict[tuple[str, str], list[str]]:
+    """``(type, field) -> scopes`` of every ``@requiresScope`` use in the SDL."""
+    uses = directive_uses(sdl_text, "requiresScope")
+    assert all(list(arguments) == ["scopes"] for arguments in uses.values())
+    return {field: arguments["scopes"] for field, arguments in uses.items()}
 
 
 def test_schema_graphql_is_up_to_date():
@@ -87,6 +101,32 @@ def test_sdl_directives_match_the_scope_extensions_of_the_python_schema():
                     name = schema.config.name_converter.get_graphql_name(field)
                     in_code[(type_.name, name)] = list(extension.scopes)
     assert in_code == GUARDED
+
+
+def test_sdl_marks_every_permission_guarded_field():
+    uses = directive_uses(SDL_PATH.read_text(encoding="utf-8"), "requiresPermission")
+
+    assert {
+        field: (arguments["permissions"], arguments.get("exceptOwn", False))
+        for field, arguments in uses.items()
+    } == PERMISSIONS
+
+
+def test_sdl_permissions_match_the_permission_rules_of_the_python_schema():
+    in_code = {}
+    for type_ in schema._schema.type_map.values():
+        definition = (type_.extensions or {}).get("strawberry-definition")
+        if not isinstance(type_, GraphQLObjectType) or definition is None:
+            continue
+        for field in definition.fields:
+            for extension in field.extensions:
+                if isinstance(extension, PermissionRequirement):
+                    name = schema.config.name_converter.get_graphql_name(field)
+                    in_code[(type_.name, name)] = (
+                        list(extension.permissions),
+                        extension.except_own,
+                    )
+    assert in_code == PERMISSIONS
 
 
 def test_graphql_core_rebuilds_a_valid_schema_from_the_sdl():

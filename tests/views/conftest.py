@@ -29,6 +29,7 @@ def register_data(**overrides):
     data = {
         "name": "Tutorial client",
         "client_type": "confidential",
+        "application_type": "web",
         "grant_types": ["password"],
         "redirect_uris": "",
         "submission": "form-1",

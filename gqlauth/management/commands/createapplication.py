@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from gqlauth import digests
-from gqlauth.models import ClientType, GrantType
+from gqlauth.models import ApplicationType, ClientType, GrantType
 from gqlauth.registration import ApplicationRegistrationForm
 
 # Accepted spellings: the wire value and django-oauth-toolkit's hyphenated one.
@@ -84,6 +84,18 @@ class Command(BaseCommand):
             "omitted means every scope",
         )
         parser.add_argument(
+            "--application-type",
+            default=ApplicationType.WEB.value,
+            help="web (redirect URIs match exactly; the default) or native (RFC 8252: any "
+            "loopback port)",
+        )
+        parser.add_argument(
+            "--default-scopes",
+            default="",
+            help='Space-separated scopes granted when a request names none, e.g. "read"; '
+            "omitted means the DEFAULT_SCOPES setting",
+        )
+        parser.add_argument(
             "--skip-authorization",
             action="store_true",
             help="Do not ask the user to approve authorization-code requests",
@@ -96,6 +108,11 @@ class Command(BaseCommand):
                 f"Unknown client type {options['client_type']!r}; use confidential or public."
             )
         grant_types = parse_grant_types(str(options["authorization_grant_type"]))
+        application_type = str(options["application_type"]).strip().lower()
+        if application_type not in ApplicationType.values:
+            raise CommandError(
+                f"Unknown application type {options['application_type']!r}; use web or native."
+            )
         owner = resolve_user(str(options["user"])) if options["user"] else None
 
         form = ApplicationRegistrationForm(
@@ -104,10 +121,12 @@ class Command(BaseCommand):
                 "client_id": options["client_id"] or digests.new_client_id(),
                 "user": owner,
                 "client_type": client_type,
+                "application_type": application_type,
                 "client_secret": options["client_secret"],
                 "grant_types": grant_types,
                 "redirect_uris": options["redirect_uris"],
                 "allowed_scopes": str(options["scopes"]).split(),
+                "default_scopes": str(options["default_scopes"]).split(),
                 "skip_authorization": bool(options["skip_authorization"]),
                 "can_introspect": False,
             }
@@ -139,6 +158,8 @@ _OPTION_OF_FIELD = {
     "user": "--user",
     "redirect_uris": "--redirect-uris",
     "allowed_scopes": "--scopes",
+    "default_scopes": "--default-scopes",
+    "application_type": "--application-type",
     "grant_types": "GRANT_TYPE",
     "client_type": "CLIENT_TYPE",
     "name": "--name",

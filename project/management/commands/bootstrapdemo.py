@@ -1,20 +1,24 @@
 """``manage.py bootstrapdemo [--port 8000] [--reset-credentials]``: the data ``make run`` serves.
 
 First run (one transaction): a superuser ``admin`` with a random password, demo users ``alice``
-(group developers) and ``bob`` (developers, ops), and a confidential application "Tutorial demo"
-owned by admin with the password and client_credentials grants. It prints the credentials once
-and ready-to-paste curl commands for the tutorial's Steps 4 and 5 and for the GraphQL API.
+(group developers) and ``bob`` (developers, ops), a confidential application "Tutorial demo"
+owned by admin with the password and client_credentials grants, and the public application
+"GraphiQL" that GraphiQL's Sign in button uses (client id ``GQLAUTH_GRAPHQL["GRAPHIQL_CLIENT_ID"]``,
+authorization code grant, consent asked, redirect URIs the IDE's address on 127.0.0.1 and on
+localhost at ``--port``). It prints the credentials once and ready-to-paste curl commands for the
+tutorial's Steps 4 and 5 and for the GraphQL API.
 
 Later runs keep every row and print no secret: passwords and client secrets are stored only as
 hashes, so they are no longer known. ``--reset-credentials`` sets a new admin password and client
-secret and prints them with the commands again. Missing demo rows are recreated on any run.
+secret and prints them with the commands again. Missing demo rows are recreated on any run, and
+the GraphiQL application gains the IDE's addresses at a new ``--port`` (its other URIs stay).
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
@@ -23,13 +27,21 @@ from django.db import transaction
 from django.urls import reverse
 
 from gqlauth import digests
+from gqlauth.graphql.conf import graphql_settings
 from gqlauth.models import Application, ClientType, GrantType
+
+if TYPE_CHECKING:
+    from gqlauth.models import UserModel
 
 ADMIN_USERNAME = "admin"
 APPLICATION_NAME = "Tutorial demo"
 # username -> groups: data for the users and groups API.
 DEMO_USERS = {"alice": ("developers",), "bob": ("developers", "ops")}
 DEMO_GRANTS = [GrantType.PASSWORD.value, GrantType.CLIENT_CREDENTIALS.value]
+GRAPHIQL_NAME = "GraphiQL"
+# The browser may show the IDE under either name of the loopback host; each is its own origin,
+# and the redirect URI must match the page's address exactly.
+GRAPHIQL_HOSTS = ("127.0.0.1", "localhost")
 
 
 @dataclass
@@ -38,6 +50,7 @@ class Demo:
 
     admin: AbstractBaseUser
     application: Application
+    graphiql: Application | None = None
     admin_password: str | None = None
     client_secret: str | None = None
 
@@ -47,11 +60,46 @@ def new_password() -> str:
     return secrets.token_urlsafe(18)
 
 
-def bootstrap(*, reset_credentials: bool = False) -> Demo:
+def graphiql_redirect_uris(port: int) -> list[str]:
+    """The GraphiQL page's addresses at ``port``: its Sign in flow's redirect URIs."""
+    return [f"http://{host}:{port}{reverse('graphql')}" for host in GRAPHIQL_HOSTS]
+
+
+def ensure_graphiql_application(owner: UserModel, port: int) -> Application | None:
+    """The public client GraphiQL signs in with, created or given this port's redirect URIs.
+
+    None when ``GQLAUTH_GRAPHQL["GRAPHIQL_CLIENT_ID"]`` is None (no Sign in button to serve).
+    An existing application of that client id keeps everything but gains missing URIs.
+    """
+    client_id = graphql_settings().graphiql_client_id
+    if client_id is None:
+        return None
+    wanted = graphiql_redirect_uris(port)
+    app = Application.objects.filter(client_id=client_id).first()
+    if app is None:
+        app = Application(
+            client_id=client_id,
+            name=GRAPHIQL_NAME,
+            user=owner,
+            client_type=ClientType.PUBLIC,
+            grant_types=[GrantType.AUTHORIZATION_CODE.value],
+            # Users see the consent page: GraphiQL asks for the scopes they ticked.
+            skip_authorization=False,
+        )
+    registered = app.redirect_uri_list()
+    missing = [uri for uri in wanted if uri not in registered]
+    if app.pk is None or missing:
+        app.redirect_uris = " ".join([*registered, *missing])
+        app.save()
+    return app
+
+
+def bootstrap(*, reset_credentials: bool = False, port: int = 8000) -> Demo:
     """Create what is missing of the demo, atomically; optionally replace its credentials.
 
     An existing ``admin`` keeps its password unless ``reset_credentials``; an existing demo
-    application keeps its secret unless ``reset_credentials``.
+    application keeps its secret unless ``reset_credentials``. ``port`` is the one the site is
+    served on, for GraphiQL's redirect URIs.
     """
     users = get_user_model()._default_manager
     with transaction.atomic():
@@ -94,11 +142,27 @@ def bootstrap(*, reset_credentials: bool = False) -> Demo:
         if client_secret is not None:
             app.set_client_secret(client_secret)
             app.save()
+        graphiql = ensure_graphiql_application(admin, port)
     assert admin is not None
-    return Demo(admin, app, admin_password, client_secret)
+    return Demo(admin, app, graphiql, admin_password, client_secret)
 
 
-def instructions(demo: Demo, base_url: str) -> str:
+def graphiql_lines(demo: Demo, port: int) -> list[str]:
+    """What the output says about GraphiQL's Sign in (nothing when it has no client)."""
+    if demo.graphiql is None:
+        return []
+    # On 127.0.0.1, which is registered, and where a browser allows PKCE's crypto over http.
+    ide_url = graphiql_redirect_uris(port)[0]
+    return [
+        f"GraphiQL's Sign in button uses application {demo.graphiql.name!r} "
+        f"(public, no secret; grant types: {', '.join(demo.graphiql.grant_types)}):",
+        f"  client_id:     {demo.graphiql.client_id}",
+        f"  redirect URIs: {demo.graphiql.redirect_uris}",
+        f"  Open {ide_url}, click Sign in, sign in as {demo.admin.get_username()} and approve.",
+    ]
+
+
+def instructions(demo: Demo, base_url: str, port: int) -> str:
     """The text printed after credentials were made: who, what, and the curl commands."""
     password = demo.admin_password or "<admin password>"
     secret = demo.client_secret or "<client secret>"
@@ -107,6 +171,7 @@ def instructions(demo: Demo, base_url: str) -> str:
     admin_url = base_url + reverse("admin:index")
     graphql_url = base_url + reverse("graphql")
     username = demo.admin.get_username()
+    graphiql = graphiql_lines(demo, port)
     lines = [
         "gqlauth demo",
         "",
@@ -122,6 +187,8 @@ def instructions(demo: Demo, base_url: str) -> str:
         "Save these now: only hashes are stored, so they cannot be shown again.",
         "Demo users: alice (developers), bob (developers, ops).",
         "",
+        *graphiql,
+        *([""] if graphiql else []),
         "Step 4, get a token (password grant):",
         f'  curl -X POST -d "grant_type=password&username={username}&password={password}" '
         f"{basic} {token_url}",
@@ -160,7 +227,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        demo = bootstrap(reset_credentials=bool(options["reset_credentials"]))
+        demo = bootstrap(
+            reset_credentials=bool(options["reset_credentials"]), port=int(options["port"])
+        )
         base_url = f"http://{options['host']}:{options['port']}"
         if demo.admin_password is None and demo.client_secret is None:
             self.stdout.write(
@@ -171,5 +240,8 @@ class Command(BaseCommand):
                 "`python manage.py bootstrapdemo --reset-credentials` issues a new admin "
                 "password and client secret."
             )
+            graphiql = graphiql_lines(demo, int(options["port"]))
+            if graphiql:
+                self.stdout.write("\n".join(["", *graphiql]))
             return
-        self.stdout.write(instructions(demo, base_url))
+        self.stdout.write(instructions(demo, base_url, int(options["port"])))
