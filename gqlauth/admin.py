@@ -119,6 +119,7 @@ class ApplicationAdmin(_ApplicationAdminBase):
                         "allowed_origins",
                         "skip_authorization",
                         "can_introspect",
+                        "access_token_format",
                     )
                 },
             ),

@@ -11,5 +11,6 @@ class GqlauthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from gqlauth import checks, conf  # noqa: F401  (registers checks and signal receivers)
+        # Registers checks and signal receivers (signingkeys: its caches follow key changes).
+        from gqlauth import checks, conf, signingkeys  # noqa: F401
         from gqlauth.graphql import checks as graphql_checks  # noqa: F401  (no strawberry import)

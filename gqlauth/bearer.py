@@ -1,7 +1,10 @@
-"""Resource-server authentication: ``Authorization: Bearer`` header -> user and token.
+"""Resource-server authentication: ``Authorization: Bearer`` header -> a verified token.
 
-Used once per request by protected views (the GraphQL view). Costs exactly one indexed query:
-the token joined with its user and application.
+Used once per request by protected views (the GraphQL view). An opaque token costs exactly one
+indexed query: the token joined with its user and application, checked at once. A JWT access
+token (RFC 9068) costs none while this process's copy of the published keys is fresh: its
+signature and claims are checked locally, and its user is loaded only on demand, by
+:func:`user_of`, with the same account checks as an opaque token.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from gqlauth import jwtaccess
 from gqlauth.errors import (
     ExpiredTokenError,
     InactiveApplicationError,
@@ -19,6 +23,8 @@ from gqlauth.errors import (
     PasswordChangedError,
     UnknownTokenError,
 )
+from gqlauth.issuer import issuer_for
+from gqlauth.jwtaccess import JwtAccessToken
 from gqlauth.models import AccessToken
 
 if TYPE_CHECKING:
@@ -29,15 +35,35 @@ if TYPE_CHECKING:
 # RFC 6750 §2.1 b64token.
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
+VerifiedToken = AccessToken | JwtAccessToken
+"""What :func:`authenticate_bearer` returns: an opaque token's row (user and application
+joined), or a JWT access token's verified claims."""
 
-def authenticate_bearer(request: HttpRequest) -> tuple[UserModel | None, AccessToken] | None:
-    """Return ``(user, access_token)`` for the request's bearer token, or None without a header.
 
-    ``user`` is None for client_credentials tokens. Raises a subclass of
-    :class:`gqlauth.errors.InvalidTokenError` for a malformed, unknown, expired or revoked token,
-    an inactive user, a user whose password changed since the token was issued, or an inactive
-    application or application owner. Only the Authorization header is read (RFC 6750 §2.1),
-    never the body or query.
+def _check_account(token: AccessToken) -> None:
+    """The checks binding a token to the account state it was issued under (design: a token is
+    tied to it): active user, unchanged password, usable application."""
+    if token.user is not None and not token.user.is_active:
+        raise InactiveUserError("The access token's user is inactive.")
+    if not token.user_unchanged():
+        raise PasswordChangedError("The access token's user changed their password.")
+    if not token.application.is_usable:
+        raise InactiveApplicationError("The access token's application is inactive.")
+
+
+def authenticate_bearer(request: HttpRequest) -> VerifiedToken | None:
+    """Return the request's verified bearer token, or None without an Authorization header.
+
+    Only the Authorization header is read (RFC 6750 §2.1), never the body or query. Raises a
+    subclass of :class:`gqlauth.errors.InvalidTokenError` for a malformed, unknown, expired or
+    revoked token.
+
+    - An opaque token returns its :class:`~gqlauth.models.AccessToken` (one query), refused at
+      once for an inactive user, a user whose password changed since it was issued, or an
+      inactive application or application owner. ``token.user`` is None for client tokens.
+    - A JWT returns its :class:`~gqlauth.jwtaccess.JwtAccessToken` after the checks of RFC 9068
+      §4 (no query; see :func:`gqlauth.jwtaccess.verify_access_token`). The account is *not*
+      checked here: :func:`user_of` does it when the user is needed.
     """
     header = request.headers.get("Authorization")
     if header is None:
@@ -46,6 +72,8 @@ def authenticate_bearer(request: HttpRequest) -> tuple[UserModel | None, AccessT
     value = value.strip()
     if scheme.lower() != "bearer" or not _B64TOKEN.fullmatch(value):
         raise MalformedTokenError("The Authorization header must be 'Bearer <token>'.")
+    if jwtaccess.looks_like_jwt(value):
+        return jwtaccess.verify_access_token(value, issuer=issuer_for(request))
     # No ORDER BY: the digest is unique, and a bare LIMIT 1 is cheaper for the ORM to build.
     rows = list(
         AccessToken.objects.lookup(value)
@@ -57,11 +85,28 @@ def authenticate_bearer(request: HttpRequest) -> tuple[UserModel | None, AccessT
         raise UnknownTokenError("The access token is invalid or revoked.")
     if token.is_expired(timezone.now()):
         raise ExpiredTokenError("The access token expired.")
-    if token.user is not None and not token.user.is_active:
-        raise InactiveUserError("The access token's user is inactive.")
-    if not token.user_unchanged():
-        raise PasswordChangedError("The access token's user changed their password.")
-    if not token.application.is_usable:
-        raise InactiveApplicationError("The access token's application is inactive.")
+    _check_account(token)
     token.upgrade_digest(value, purpose="access")
-    return token.user, token
+    return token
+
+
+def user_of(token: VerifiedToken) -> UserModel | None:
+    """The token's user (None for a client token), for whoever needs more than its scopes.
+
+    Free for an opaque token (already joined and checked). For a JWT, one indexed query: its
+    row by ``jti``, joined with user and application, then the account checks of an opaque
+    token, so a revoked token (no row), an inactive user, owner or application, or a changed
+    password raise :class:`~gqlauth.errors.InvalidTokenError` here, at once, although the JWT
+    itself still verifies until it expires.
+    """
+    if isinstance(token, AccessToken):
+        return token.user
+    row = (
+        AccessToken.objects.filter(jti=token.jti)
+        .select_related("user", "application", "application__user")
+        .first()
+    )
+    if row is None:
+        raise UnknownTokenError("The access token is invalid or revoked.")
+    _check_account(row)
+    return row.user

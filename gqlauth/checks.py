@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from gqlauth import throttling
-from gqlauth.conf import ALL_SCOPES, oauth2_settings
+from gqlauth.conf import ACCESS_TOKEN_FORMATS, ALL_SCOPES, SIGNING_ALGORITHMS, oauth2_settings
 from gqlauth.settingchecks import each_key, is_bool, is_positive_int, not_a_dict, unknown_keys
+from gqlauth.signingkeys import JWKS_MAX_AGE
 
 _HINT = f"See the {oauth2_settings.name} section of the README."
 
@@ -94,7 +96,7 @@ def _throttle_messages(raw: dict[str, Any]) -> list[CheckMessage]:
         _THROTTLE_NUMBERS,
         is_positive_int,
         "{key} must be a positive integer.",
-        check_id="gqlauth.E015",
+        check_id="gqlauth.E023",
     )
     if not messages:
         base, cap = raw["LOGIN_BACKOFF_SECONDS"], raw["LOGIN_BACKOFF_MAX_SECONDS"]
@@ -106,7 +108,7 @@ def _throttle_messages(raw: dict[str, Any]) -> list[CheckMessage]:
                     "LOGIN_FAILURE_WINDOW_SECONDS must hold, and LOGIN_SLOWDOWN_SECONDS must not "
                     "exceed the window: failures are forgotten after the window, so a longer "
                     "back-off would never be reached.",
-                    id="gqlauth.E016",
+                    id="gqlauth.E024",
                 )
             )
     proxies = raw["TRUSTED_PROXIES"]
@@ -116,7 +118,90 @@ def _throttle_messages(raw: dict[str, Any]) -> list[CheckMessage]:
                 "TRUSTED_PROXIES must be a list of IP addresses or CIDR networks "
                 '(e.g. ["10.0.0.0/8"]).',
                 hint="Only proxies named here may set the client address by X-Forwarded-For.",
-                id="gqlauth.E017",
+                id="gqlauth.E025",
+            )
+        )
+    return messages
+
+
+def _is_non_negative_int(value: Any) -> bool:
+    return is_positive_int(value) or (type(value) is int and value == 0)
+
+
+def _is_long_key(value: Any) -> bool:
+    return isinstance(value, str) and len(value) >= 32
+
+
+def _jwt_messages(raw: dict[str, Any]) -> list[CheckMessage]:
+    """The JWT access token settings (RFC 9068): E015-E022, W003."""
+    messages = each_key(
+        raw,
+        ("ACCESS_TOKEN_FORMAT",),
+        lambda value: value in ACCESS_TOKEN_FORMATS,
+        '{key} must be "opaque" or "jwt".',
+        check_id="gqlauth.E015",
+    )
+    messages += each_key(
+        raw,
+        ("JWT_SIGNING_ALGORITHM",),
+        lambda value: value in SIGNING_ALGORITHMS,
+        '{key} must be "ES256" or "RS256".',
+        check_id="gqlauth.E016",
+    )
+    messages += each_key(
+        raw,
+        ("JWT_ACCESS_TOKEN_EXPIRE_SECONDS",),
+        is_positive_int,
+        "{key} must be a positive integer.",
+        check_id="gqlauth.E017",
+    )
+    activation = raw["JWT_KEY_ACTIVATION_SECONDS"]
+    activation_ok = _is_non_negative_int(activation)
+    messages += each_key(
+        raw,
+        ("JWT_KEY_ACTIVATION_SECONDS",),
+        _is_non_negative_int,
+        "{key} must be an integer of 0 or more.",
+        check_id="gqlauth.E018",
+    )
+    messages += each_key(
+        raw,
+        ("JWT_AUDIENCE",),
+        lambda value: value is None or (isinstance(value, str) and bool(value)),
+        "{key} must be None (the GraphQL endpoint's URL) or a non-empty string.",
+        check_id="gqlauth.E019",
+    )
+    if raw["ACCESS_TOKEN_FORMAT"] == "jwt" and raw["JWT_AUDIENCE"] is None:
+        try:
+            reverse("graphql")
+        except NoReverseMatch:
+            messages.append(
+                Error(
+                    "JWT access tokens need an audience: set JWT_AUDIENCE, or name the GraphQL "
+                    'endpoint\'s URL "graphql".',
+                    id="gqlauth.E020",
+                )
+            )
+    messages += each_key(
+        raw,
+        ("JWT_KEY_ENCRYPTION_KEY",),
+        lambda value: value is None or _is_long_key(value),
+        "{key} must be None (SECRET_KEY) or a string of 32+ characters.",
+        check_id="gqlauth.E021",
+    )
+    messages += each_key(
+        raw,
+        ("JWT_KEY_ENCRYPTION_KEY_FALLBACKS",),
+        lambda value: isinstance(value, (list, tuple)) and all(map(_is_long_key, value)),
+        "{key} must be a list of strings of 32+ characters (old JWT_KEY_ENCRYPTION_KEY values).",
+        check_id="gqlauth.E022",
+    )
+    if activation_ok and activation < JWKS_MAX_AGE:
+        messages.append(
+            Warning(
+                f"JWT_KEY_ACTIVATION_SECONDS is shorter than the {JWKS_MAX_AGE} seconds clients "
+                "may cache the JWK Set: they may refuse a new key's first tokens.",
+                id="gqlauth.W003",
             )
         )
     return messages
@@ -229,6 +314,8 @@ def check_oauth2_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
         check_id="gqlauth.E013",
     )
 
+    messages += _jwt_messages(raw)
+
     if raw["ROTATE_REFRESH_TOKEN"] is False and raw["REFRESH_TOKEN_REUSE_PROTECTION"] is True:
         messages.append(
             Warning(
@@ -262,7 +349,7 @@ def check_throttling(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 '"axes.backends.AxesStandaloneBackend" first in AUTHENTICATION_BACKENDS and '
                 '"axes.middleware.AxesMiddleware" last in MIDDLEWARE.',
                 hint=hint,
-                id="gqlauth.W003",
+                id="gqlauth.W004",
             )
         ]
     messages: list[CheckMessage] = []
@@ -273,7 +360,7 @@ def check_throttling(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 '"axes.backends.AxesStandaloneBackend" must come first in '
                 "AUTHENTICATION_BACKENDS.",
                 hint=hint,
-                id="gqlauth.W003",
+                id="gqlauth.W004",
             )
         )
     if "axes.middleware.AxesMiddleware" not in settings.MIDDLEWARE:
@@ -282,7 +369,7 @@ def check_throttling(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 "Throttled sign-ins are not answered with 429: add "
                 '"axes.middleware.AxesMiddleware" to MIDDLEWARE.',
                 hint=hint,
-                id="gqlauth.W003",
+                id="gqlauth.W004",
             )
         )
     expected = {
@@ -297,7 +384,7 @@ def check_throttling(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                     f"{name} must be {' or '.join(repr(a) for a in allowed)} for gqlauth's "
                     "throttling (limits, back-off, client IP and 429 answers).",
                     hint=hint,
-                    id="gqlauth.W004",
+                    id="gqlauth.W005",
                 )
             )
     masked = set(getattr(settings, "AXES_SENSITIVE_PARAMETERS", ()))
@@ -308,7 +395,7 @@ def check_throttling(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 "django-axes would store these credentials of failed token requests in "
                 f"plaintext: add {', '.join(unmasked)} to AXES_SENSITIVE_PARAMETERS.",
                 hint=hint,
-                id="gqlauth.W004",
+                id="gqlauth.W005",
             )
         )
     return messages

@@ -18,6 +18,11 @@ from gqlauth.appsettings import SettingsDict
 
 SETTING_NAME = "OAUTH2_PROVIDER"
 ALL_SCOPES = "__all__"
+ACCESS_TOKEN_FORMATS = ("opaque", "jwt")
+"""Values of ``ACCESS_TOKEN_FORMAT`` (and of ``Application.access_token_format``, where "" follows
+the setting): 256-bit random strings stored as digests, or signed JWTs (RFC 9068)."""
+SIGNING_ALGORITHMS = ("ES256", "RS256")
+"""JWS algorithms of JWT access tokens (RFC 7518 §3.4, §3.3); the first is the default."""
 
 DEFAULTS: dict[str, Any] = {
     "SCOPES": {"read": "Reading scope", "write": "Writing scope"},
@@ -49,6 +54,13 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_FAILURE_WINDOW_SECONDS": 86400,
     # Reverse proxies whose X-Forwarded-For is believed (IP addresses or CIDR networks).
     "TRUSTED_PROXIES": [],
+    "ACCESS_TOKEN_FORMAT": "opaque",
+    "JWT_ACCESS_TOKEN_EXPIRE_SECONDS": 300,
+    "JWT_AUDIENCE": None,
+    "JWT_SIGNING_ALGORITHM": SIGNING_ALGORITHMS[0],
+    "JWT_KEY_ACTIVATION_SECONDS": 3600,
+    "JWT_KEY_ENCRYPTION_KEY": None,
+    "JWT_KEY_ENCRYPTION_KEY_FALLBACKS": [],
 }
 
 
@@ -81,6 +93,12 @@ class OAuth2Settings:
     login_slowdown_seconds: int
     login_failure_window_seconds: int
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...]
+    access_token_format: str
+    jwt_access_token_expire_seconds: int
+    jwt_audience: str | None
+    jwt_signing_algorithm: str
+    jwt_key_activation_seconds: int
+    jwt_key_encryption_keys: tuple[str, ...]
 
     def resolved_default_scopes(self) -> list[str]:
         """DEFAULT_SCOPES with ``__all__`` expanded to every scope, in SCOPES order."""
@@ -101,6 +119,21 @@ def _digest_keys(raw: dict[str, Any]) -> tuple[str, ...]:
     """
     if raw["TOKEN_DIGEST_KEY"]:
         keys = [raw["TOKEN_DIGEST_KEY"], *raw["TOKEN_DIGEST_KEY_FALLBACKS"]]
+    else:
+        keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return tuple(dict.fromkeys(str(key) for key in keys))
+
+
+def _key_encryption_keys(raw: dict[str, Any]) -> tuple[str, ...]:
+    """The key that encrypts signing keys at rest first, then the old ones that still decrypt.
+
+    Like the digest keys: a dedicated JWT_KEY_ENCRYPTION_KEY lets SECRET_KEY rotate freely;
+    without one, SECRET_KEY encrypts and SECRET_KEY_FALLBACKS still decrypt, so rotating
+    SECRET_KEY the Django way (old value into the fallbacks, then ``signingkeys reencrypt``)
+    keeps every signing key readable.
+    """
+    if raw["JWT_KEY_ENCRYPTION_KEY"]:
+        keys = [raw["JWT_KEY_ENCRYPTION_KEY"], *raw["JWT_KEY_ENCRYPTION_KEY_FALLBACKS"]]
     else:
         keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
     return tuple(dict.fromkeys(str(key) for key in keys))
@@ -134,6 +167,12 @@ def _parse(raw: dict[str, Any]) -> OAuth2Settings:
         login_slowdown_seconds=int(raw["LOGIN_SLOWDOWN_SECONDS"]),
         login_failure_window_seconds=int(raw["LOGIN_FAILURE_WINDOW_SECONDS"]),
         trusted_proxies=tuple(ip_network(str(p), strict=False) for p in raw["TRUSTED_PROXIES"]),
+        access_token_format=str(raw["ACCESS_TOKEN_FORMAT"]),
+        jwt_access_token_expire_seconds=int(raw["JWT_ACCESS_TOKEN_EXPIRE_SECONDS"]),
+        jwt_audience=None if raw["JWT_AUDIENCE"] is None else str(raw["JWT_AUDIENCE"]),
+        jwt_signing_algorithm=str(raw["JWT_SIGNING_ALGORITHM"]),
+        jwt_key_activation_seconds=int(raw["JWT_KEY_ACTIVATION_SECONDS"]),
+        jwt_key_encryption_keys=_key_encryption_keys(raw),
     )
 
 

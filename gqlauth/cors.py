@@ -187,9 +187,10 @@ def allowed_by_any_application(origin: str) -> bool:
     return any(app.is_usable and origin in app.allowed_origin_list() for app in candidates)
 
 
-def answered_for(request: HttpRequest, application: Application | None) -> None:
+def answered_for(request: HttpRequest, application: Application | str | None) -> None:
     """Record the client behind the answer to ``request``: the authenticated client of a token
-    or revocation request, the token's application of a GraphQL request, or None.
+    or revocation request, the token's application of a GraphQL request (its client id for a
+    JWT access token, looked up only if a cross-origin answer needs it), or None.
 
     Called by the views before they answer; :func:`cross_origin` reads it afterwards.
     """
@@ -197,9 +198,12 @@ def answered_for(request: HttpRequest, application: Application | None) -> None:
 
 
 def _may_read(request: HttpRequest, origin: str) -> bool:
-    client: Application | None = getattr(request, _CLIENT, None)
+    client: Application | str | None = getattr(request, _CLIENT, None)
     if client is None:
         return allowed_by_any_application(origin)
+    if isinstance(client, str):
+        found = Application.objects.lookup(client)
+        return found is not None and found.is_usable and origin in found.allowed_origin_list()
     return origin in client.allowed_origin_list()
 
 

@@ -6,7 +6,8 @@ the token endpoint serves and the settings into the JSON object of RFC 8414 §2.
 :func:`gqlauth.issuer.issuer_for` and the endpoint paths from ``reverse()``.
 
 The document lists only what is enabled, so a client never tries something the server refuses.
-There is no ``jwks_uri``: access tokens are opaque and nothing is signed yet.
+``jwks_uri`` appears when the view passes the JWK Set's path: when JWT access tokens are issued
+or signing keys are published.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class EndpointPaths:
     revocation: str | None
     introspection: str | None
     authorization: str | None = None
+    jwks: str | None = None
 
 
 def on_origin(issuer: str, path: str) -> str:
@@ -83,6 +85,9 @@ def server_metadata(
         document["revocation_endpoint"] = on_origin(issuer, paths.revocation)
     if paths.introspection is not None:
         document["introspection_endpoint"] = on_origin(issuer, paths.introspection)
+    if paths.jwks is not None:
+        # RFC 8414 §2: the keys that verify what this server signs (JWT access tokens).
+        document["jwks_uri"] = on_origin(issuer, paths.jwks)
     if grants:
         document["grant_types_supported"] = grants
     document["response_types_supported"] = ["code"] if code_flow else []

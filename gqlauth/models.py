@@ -1,7 +1,9 @@
-"""Applications (OAuth2 clients), access tokens and refresh tokens.
+"""Applications (OAuth2 clients), access tokens, refresh tokens and JWT signing keys.
 
 Secrets never reach the database: every token and client secret column holds the keyed digest
-from :mod:`gqlauth.digests`, and lookups go by digest through one unique index.
+from :mod:`gqlauth.digests`, and lookups go by digest through one unique index. A signing key's
+private half is stored only encrypted, by :mod:`gqlauth.signingkeys`, under a key that is not in
+the database.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from gqlauth import digests
-from gqlauth.conf import oauth2_settings
+from gqlauth.conf import ACCESS_TOKEN_FORMATS, SIGNING_ALGORITHMS, oauth2_settings
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -53,6 +55,14 @@ class ApplicationType(models.TextChoices):
 
     WEB = "web", "Web application"
     NATIVE = "native", "Native (desktop or mobile) application"
+
+
+class AccessTokenFormat(models.TextChoices):
+    """What an application's access tokens are; "" follows ``ACCESS_TOKEN_FORMAT``."""
+
+    SETTING = "", "As the ACCESS_TOKEN_FORMAT setting says"
+    OPAQUE = ACCESS_TOKEN_FORMATS[0], "Opaque (checked in the database on every use)"
+    JWT = ACCESS_TOKEN_FORMATS[1], "JWT (RFC 9068, verified by its signature)"
 
 
 # Grants whose tokens come with a refresh token, so allowing them implies allowing refresh.
@@ -147,6 +157,15 @@ class Application(models.Model):
     can_introspect = models.BooleanField(
         default=False,
         help_text="A confidential client that may introspect tokens issued to other clients.",
+    )
+    access_token_format = models.CharField(
+        max_length=8,
+        choices=AccessTokenFormat.choices,
+        default=AccessTokenFormat.SETTING,
+        blank=True,
+        help_text="JWT access tokens are verified without the database: revoking them, or "
+        "deactivating or changing the password of their user, takes effect only when they "
+        "expire (JWT_ACCESS_TOKEN_EXPIRE_SECONDS) for fields that need no user.",
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -291,9 +310,16 @@ class IssuedToken(DigestedSecret):
 
 
 class AccessToken(IssuedToken):
-    """An issued bearer token (RFC 6750). Revocation deletes the row."""
+    """An issued bearer token (RFC 6750). Revocation deletes the row.
+
+    A JWT access token (RFC 9068) has a row too, with the digest of the whole JWT (so revocation
+    and introspection find it like any token) and its ``jti`` (so a verified JWT finds its row
+    without digesting it).
+    """
 
     expires = models.DateTimeField(db_index=True)
+    # NULL for opaque tokens: a unique column that many opaque rows leave empty.
+    jti = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     objects = AccessTokenQuerySet.as_manager()
 
@@ -480,3 +506,57 @@ class Consent(models.Model):
 
     def covers(self, requested: list[str]) -> bool:
         return set(requested) <= set(self.scope.split())
+
+
+class SigningAlgorithm(models.TextChoices):
+    """JWS algorithms of signing keys; values are the ``alg`` wire strings (RFC 7518 §3.1)."""
+
+    ES256 = SIGNING_ALGORITHMS[0], "ES256 (ECDSA P-256, SHA-256)"
+    RS256 = SIGNING_ALGORITHMS[1], "RS256 (RSA 3072, PKCS#1 v1.5, SHA-256)"
+
+
+class SigningKeyQuerySet(models.QuerySet["SigningKey"]):
+    def published(self, now: datetime | None = None) -> SigningKeyQuerySet:
+        """Keys in the JWK Set: every key until ``published_until`` (None: not retired)."""
+        return self.filter(
+            models.Q(published_until__isnull=True)
+            | models.Q(published_until__gt=now or timezone.now())
+        )
+
+    def signing(self, now: datetime | None = None) -> SigningKeyQuerySet:
+        """Keys that may sign at ``now``, the newest activation first (the first one signs)."""
+        now = now or timezone.now()
+        return (
+            self.filter(activates_at__lte=now)
+            .filter(models.Q(retired_at__isnull=True) | models.Q(retired_at__gt=now))
+            .order_by("-activates_at", "-pk")
+        )
+
+
+class SigningKey(models.Model):
+    """A key pair that signs JWT access tokens; managed by ``manage.py signingkeys``.
+
+    Published (in the JWK Set) from creation, so verifiers know it before it signs; signs from
+    ``activates_at`` until ``retired_at``; stays published until ``published_until``, when the
+    last token it signed has expired. ``private_key`` holds the PKCS #8 key encrypted with
+    AES-256-GCM (:mod:`gqlauth.signingkeys`); the database alone cannot sign.
+    """
+
+    kid = models.CharField(max_length=64, unique=True, help_text="RFC 7638 thumbprint.")
+    algorithm = models.CharField(max_length=8, choices=SigningAlgorithm.choices)
+    public_jwk = models.JSONField(help_text="The public key as published (RFC 7517).")
+    private_key = models.TextField(
+        help_text="The private key, encrypted under JWT_KEY_ENCRYPTION_KEY; never in plaintext."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    activates_at = models.DateTimeField(db_index=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    published_until = models.DateTimeField(null=True, blank=True)
+
+    objects = SigningKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-activates_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} signing key {self.kid}"

@@ -140,6 +140,7 @@ class ApplicationRegistrationForm(_ModelForm):
             "default_scopes",
             "skip_authorization",
             "can_introspect",
+            "access_token_format",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

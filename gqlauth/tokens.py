@@ -25,6 +25,7 @@ from gqlauth.models import (
 )
 
 if TYPE_CHECKING:
+    from gqlauth.jwtaccess import SignedAccessToken
     from gqlauth.models import UserModel
 
 
@@ -95,15 +96,20 @@ def _new_access_row(
     access_token: str,
     expires_in: int,
     now: datetime,
+    signed: SignedAccessToken | None,
 ) -> AccessToken:
-    """Insert the one row an access token leaves: its digest, owner, scopes and expiry."""
+    """Insert the one row an access token leaves: its digest, owner, scopes and expiry.
+
+    For a JWT (``signed``) also its ``jti``, and the very expiry its ``exp`` claim states.
+    """
     return AccessToken.objects.create(
         digest=digests.digest(access_token, purpose="access"),
         user=user,
         user_fingerprint=fingerprint_of(user),
         application=application,
         scope=" ".join(scopes),
-        expires=now + timedelta(seconds=expires_in),
+        expires=now + timedelta(seconds=expires_in) if signed is None else signed.expires,
+        jti=None if signed is None else signed.jti,
     )
 
 
@@ -123,8 +129,12 @@ def store(
     rotated_from: RefreshToken | None = None,
     refresh_scopes: list[str] | None = None,
     from_code: AuthorizationCode | None = None,
+    signed: SignedAccessToken | None = None,
 ) -> IssuedTokens:
     """Store the digests of a new access token (and refresh token) atomically.
+
+    ``signed`` describes ``access_token`` when it is a JWT
+    (:func:`gqlauth.jwtaccess.sign_access_token`).
 
     With ``from_code``, the code is redeemed in the same transaction by a compare-and-set update
     that records the new family; if it was already redeemed, raises
@@ -160,6 +170,7 @@ def store(
             access_token=access_token,
             expires_in=expires_in,
             now=now,
+            signed=signed,
         )
         refresh = None
         if refresh_token is not None:
@@ -181,7 +192,11 @@ class RefreshRaceLostError(Exception):
 
 
 def reissue_access(
-    refresh: RefreshToken, access_token: str, scopes: list[str], expires_in: int
+    refresh: RefreshToken,
+    access_token: str,
+    scopes: list[str],
+    expires_in: int,
+    signed: SignedAccessToken | None = None,
 ) -> AccessToken:
     """Refresh without rotation: a new access token replaces the refresh token's old one.
 
@@ -198,6 +213,7 @@ def reissue_access(
             access_token=access_token,
             expires_in=expires_in,
             now=timezone.now(),
+            signed=signed,
         )
         won = RefreshToken.objects.filter(
             pk=refresh.pk, access_token_id=old_access_id, revoked_at__isnull=True
@@ -217,7 +233,11 @@ def issue(
     with_refresh: bool = True,
     expires_in: int | None = None,
 ) -> IssuedTokens:
-    """Generate and store a new token pair outside any grant flow (commands, tests, demos)."""
+    """Generate and store a new token pair outside any grant flow (commands, tests, demos).
+
+    The access token is opaque (a JWT needs the request's issuer: the token endpoint issues
+    those); ``expires_in`` defaults to ``ACCESS_TOKEN_EXPIRE_SECONDS``.
+    """
     return store(
         application=application,
         user=user,

@@ -13,7 +13,7 @@ from django.urls import path
 
 from gqlauth.metadata import WELL_KNOWN_SUFFIX
 from gqlauth.views import applications, authorize, authorized, endpoints
-from gqlauth.views.metadata import AuthorizationServerMetadataView
+from gqlauth.views.metadata import AuthorizationServerMetadataView, JwksView
 
 app_name = "oauth2_provider"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("token/", endpoints.TokenView.as_view(), name="token"),
     path("revoke_token/", endpoints.RevokeTokenView.as_view(), name="revoke-token"),
     path("introspect/", endpoints.IntrospectTokenView.as_view(), name="introspect"),
+    # The public keys of JWT access tokens (RFC 7517 §5), named by the metadata's jwks_uri.
+    path("jwks/", JwksView.as_view(), name="jwks"),
     # Management pages for a signed-in developer's own applications (django-oauth-toolkit's names).
     path("applications/", applications.application_list, name="list"),
     path("applications/register/", applications.application_register, name="register"),

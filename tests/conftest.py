@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 
-from gqlauth import digests, tokens
-from gqlauth.models import Application, ClientType, GrantType
+from gqlauth import digests, jwtaccess, signingkeys, tokens
+from gqlauth.models import AccessToken, Application, ClientType, GrantType, SigningKey
 
 _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery-staple"
@@ -155,5 +156,71 @@ def make_tokens(
         return tokens.issue(
             app, owner, list(scopes), with_refresh=with_refresh, expires_in=expires_in
         )
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_signing_key_caches() -> Any:
+    """Every test starts without this process's copies of signing keys: the database rolls back
+    between tests, and a cache would keep what it held."""
+    signingkeys.clear_caches()
+    yield
+    signingkeys.clear_caches()
+
+
+@pytest.fixture
+def signing_key(db: Any) -> SigningKey:
+    """An ES256 signing key that signs from now on."""
+    return signingkeys.create(activate_now=True)
+
+
+@pytest.fixture
+def jwt_format(settings: Any, signing_key: SigningKey) -> SigningKey:
+    """JWT access tokens by default (ACCESS_TOKEN_FORMAT "jwt") and an active key to sign them."""
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ACCESS_TOKEN_FORMAT": "jwt"}
+    return signing_key
+
+
+@pytest.fixture
+def make_jwt(
+    signing_key: SigningKey,
+    make_user: Callable[..., User],
+    make_application: Callable[..., Client],
+) -> Callable[..., tuple[str, AccessToken]]:
+    """``make_jwt(scopes=("read",), user=None, application=None, now=None, expires_in=300)``.
+
+    A JWT access token signed by the active key (``signing_key``, or a newer one the test made)
+    and stored as the token endpoint stores it; returns ``(value, row)``. ``user=False`` gives a
+    client token.
+    """
+
+    def make(
+        scopes: tuple[str, ...] = ("read", "write", "groups"),
+        user: User | bool | None = None,
+        application: Application | None = None,
+        now: datetime | None = None,
+        expires_in: int = 300,
+    ) -> tuple[str, AccessToken]:
+        owner = None if user is False else (user or make_user())
+        app = application or make_application().app
+        signed = jwtaccess.sign_access_token(
+            application=app,
+            user=owner,
+            scopes=list(scopes),
+            issuer="http://testserver",
+            expires_in=expires_in,
+            now=now,
+        )
+        issued = tokens.store(
+            application=app,
+            user=owner,
+            scopes=list(scopes),
+            access_token=signed.value,
+            refresh_token=None,
+            expires_in=expires_in,
+            signed=signed,
+        )
+        return signed.value, issued.access
 
     return make

@@ -57,19 +57,35 @@ def test_not_a_dict(settings):
         ({"ISSUER": "auth.example.com"}, ["gqlauth.E012"]),
         ({"ISSUER": 42}, ["gqlauth.E012"]),
         ({"REGISTER_APPLICATIONS": "everyone"}, ["gqlauth.E013"]),
-        ({"LOGIN_FAILURE_LIMIT": 0}, ["gqlauth.E015"]),
-        ({"LOGIN_FAILURE_LIMIT_PER_IP": "50"}, ["gqlauth.E015"]),
-        ({"LOGIN_FAILURE_LIMIT_PER_USERNAME": None}, ["gqlauth.E015"]),
-        ({"LOGIN_BACKOFF_SECONDS": -1}, ["gqlauth.E015"]),
-        ({"LOGIN_SLOWDOWN_SECONDS": 1.5}, ["gqlauth.E015"]),
-        ({"LOGIN_FAILURE_WINDOW_SECONDS": True}, ["gqlauth.E015"]),
-        ({"LOGIN_BACKOFF_SECONDS": 7200}, ["gqlauth.E016"]),
-        ({"LOGIN_BACKOFF_MAX_SECONDS": 90000}, ["gqlauth.E016"]),
-        ({"LOGIN_SLOWDOWN_SECONDS": 90000}, ["gqlauth.E016"]),
-        ({"TRUSTED_PROXIES": "10.0.0.1"}, ["gqlauth.E017"]),
-        ({"TRUSTED_PROXIES": ["10.0.0.0/33"]}, ["gqlauth.E017"]),
-        ({"TRUSTED_PROXIES": ["proxy.internal"]}, ["gqlauth.E017"]),
-        ({"TRUSTED_PROXIES": [167772161]}, ["gqlauth.E017"]),
+        ({"LOGIN_FAILURE_LIMIT": 0}, ["gqlauth.E023"]),
+        ({"LOGIN_FAILURE_LIMIT_PER_IP": "50"}, ["gqlauth.E023"]),
+        ({"LOGIN_FAILURE_LIMIT_PER_USERNAME": None}, ["gqlauth.E023"]),
+        ({"LOGIN_BACKOFF_SECONDS": -1}, ["gqlauth.E023"]),
+        ({"LOGIN_SLOWDOWN_SECONDS": 1.5}, ["gqlauth.E023"]),
+        ({"LOGIN_FAILURE_WINDOW_SECONDS": True}, ["gqlauth.E023"]),
+        ({"LOGIN_BACKOFF_SECONDS": 7200}, ["gqlauth.E024"]),
+        ({"LOGIN_BACKOFF_MAX_SECONDS": 90000}, ["gqlauth.E024"]),
+        ({"LOGIN_SLOWDOWN_SECONDS": 90000}, ["gqlauth.E024"]),
+        ({"TRUSTED_PROXIES": "10.0.0.1"}, ["gqlauth.E025"]),
+        ({"TRUSTED_PROXIES": ["10.0.0.0/33"]}, ["gqlauth.E025"]),
+        ({"TRUSTED_PROXIES": ["proxy.internal"]}, ["gqlauth.E025"]),
+        ({"TRUSTED_PROXIES": [167772161]}, ["gqlauth.E025"]),
+        ({"ACCESS_TOKEN_FORMAT": "JWT"}, ["gqlauth.E015"]),
+        ({"ACCESS_TOKEN_FORMAT": None}, ["gqlauth.E015"]),
+        ({"JWT_SIGNING_ALGORITHM": "HS256"}, ["gqlauth.E016"]),
+        ({"JWT_SIGNING_ALGORITHM": "none"}, ["gqlauth.E016"]),
+        ({"JWT_ACCESS_TOKEN_EXPIRE_SECONDS": 0}, ["gqlauth.E017"]),
+        ({"JWT_ACCESS_TOKEN_EXPIRE_SECONDS": "300"}, ["gqlauth.E017"]),
+        ({"JWT_KEY_ACTIVATION_SECONDS": -1}, ["gqlauth.E018"]),
+        ({"JWT_KEY_ACTIVATION_SECONDS": False}, ["gqlauth.E018"]),
+        ({"JWT_KEY_ACTIVATION_SECONDS": 0.0}, ["gqlauth.E018"]),
+        ({"JWT_AUDIENCE": ""}, ["gqlauth.E019"]),
+        ({"JWT_AUDIENCE": ["https://api.example"]}, ["gqlauth.E019"]),
+        ({"JWT_KEY_ENCRYPTION_KEY": "short"}, ["gqlauth.E021"]),
+        ({"JWT_KEY_ENCRYPTION_KEY_FALLBACKS": "k" * 40}, ["gqlauth.E022"]),
+        ({"JWT_KEY_ENCRYPTION_KEY_FALLBACKS": ["short"]}, ["gqlauth.E022"]),
+        ({"JWT_KEY_ACTIVATION_SECONDS": 0}, ["gqlauth.W003"]),
+        ({"JWT_KEY_ACTIVATION_SECONDS": 299}, ["gqlauth.W003"]),
     ],
 )
 def test_bad_values(settings, overrides, expected):
@@ -95,6 +111,31 @@ def test_good_optional_values(settings):
     )
 
 
+def test_good_jwt_values(settings):
+    assert (
+        _ids(
+            settings,
+            ACCESS_TOKEN_FORMAT="jwt",
+            JWT_SIGNING_ALGORITHM="RS256",
+            JWT_ACCESS_TOKEN_EXPIRE_SECONDS=60,
+            JWT_KEY_ACTIVATION_SECONDS=300,
+            JWT_AUDIENCE="https://api.example",
+            JWT_KEY_ENCRYPTION_KEY="k" * 40,
+            JWT_KEY_ENCRYPTION_KEY_FALLBACKS=["m" * 32],
+        )
+        == []
+    )
+
+
+def test_jwt_access_tokens_need_an_audience(settings):
+    # The project names its GraphQL URL "graphql": the default audience.
+    assert _ids(settings, ACCESS_TOKEN_FORMAT="jwt") == []
+    settings.ROOT_URLCONF = "tests.views.test_metadata"  # no "graphql" URL there
+    assert _ids(settings, ACCESS_TOKEN_FORMAT="jwt") == ["gqlauth.E020"]
+    assert _ids(settings, ACCESS_TOKEN_FORMAT="jwt", JWT_AUDIENCE="https://api.example") == []
+    assert _ids(settings) == []  # opaque tokens need none
+
+
 @pytest.mark.parametrize("issuer", [None, "http://127.0.0.1:8000", "https://a.example/tenant"])
 def test_issuer_may_be_derived_only_with_debug_and_loopback_may_use_http(settings, issuer):
     settings.DEBUG = True
@@ -114,7 +155,7 @@ def test_registered_with_django(settings):
     assert "gqlauth.E002" in ids
 
 
-# -- throttling is wired (gqlauth.W003, W004) -------------------------------------------------
+# -- throttling is wired (gqlauth.W004, W005) -------------------------------------------------
 
 
 def _throttling_messages():
@@ -132,7 +173,7 @@ def test_axes_not_installed(monkeypatch):
 
     monkeypatch.setattr(checks.apps, "is_installed", lambda name: name != "axes")
     [(check_id, msg)] = _throttling_messages()
-    assert check_id == "gqlauth.W003"
+    assert check_id == "gqlauth.W004"
     assert msg.startswith('Password attempts are not throttled: add "axes" to INSTALLED_APPS')
 
 
@@ -141,14 +182,14 @@ def test_axes_backend_must_come_first(settings):
         "django.contrib.auth.backends.ModelBackend",
         "axes.backends.AxesStandaloneBackend",
     ]
-    assert [i for i, _ in _throttling_messages()] == ["gqlauth.W003"]
+    assert [i for i, _ in _throttling_messages()] == ["gqlauth.W004"]
     settings.AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend"]  # a subclass is fine
     assert _throttling_messages() == []
 
 
 def test_axes_middleware_missing(settings):
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.startswith("axes.")]
-    assert [i for i, _ in _throttling_messages()] == ["gqlauth.W003"]
+    assert [i for i, _ in _throttling_messages()] == ["gqlauth.W004"]
 
 
 @pytest.mark.parametrize(
@@ -163,7 +204,7 @@ def test_axes_middleware_missing(settings):
 def test_axes_settings_that_bypass_the_policy(settings, name, value):
     setattr(settings, name, value)
     [(check_id, msg)] = _throttling_messages()
-    assert check_id == "gqlauth.W004"
+    assert check_id == "gqlauth.W005"
     assert name in msg
 
 

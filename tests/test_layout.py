@@ -45,3 +45,22 @@ def test_each_module_level_name_is_defined_once_across_the_app():
     conventional = {"Command", "Meta"}
     twice = {name: paths for name, paths in where.items() if len(paths) > 1}
     assert {name: paths for name, paths in twice.items() if name not in conventional} == {}
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_gqlauth_jose_imports_the_jose_library():
+    importers = [
+        str(path.relative_to(APP))
+        for path in _sources()
+        if path.suffix == ".py" and "jwt" in _imports(path)
+    ]
+    assert importers == ["jose.py"]

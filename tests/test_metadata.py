@@ -56,3 +56,14 @@ def test_an_unmounted_endpoint_and_what_depends_on_it_are_left_out():
             "none",
         ],
     }
+
+
+def test_jwks_uri_when_the_view_passes_its_path():
+    paths = EndpointPaths(token="/o/token/", revocation=None, introspection=None, jwks="/o/jwks/")
+
+    document = server_metadata(
+        "https://auth.example/tenant", paths, ("password",), oauth2_settings()
+    )
+
+    assert document["jwks_uri"] == "https://auth.example/o/jwks/"
+    assert "jwks_uri" not in server_metadata("https://auth.example", ALL, (), oauth2_settings())

@@ -63,7 +63,7 @@ CLIENT_SECRET = "a-client-secret-of-at-least-32-characters"
 # What a user adds to the settings.py that startproject wrote.
 SETTINGS = """
 INSTALLED_APPS += ["axes", "gqlauth"]
-# The README's Throttling section (gqlauth.W003/W004 ask for these).
+# The README's Throttling section (gqlauth.W004/W005 ask for these).
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

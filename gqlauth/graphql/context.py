@@ -2,7 +2,8 @@
 
 :class:`gqlauth.graphql.views.GraphQLView` fills it once per request from the bearer token; the
 scope checks in :mod:`gqlauth.graphql.permissions` read it through :func:`credentials_of` and
-cost no query. A context of any other type counts as "no credentials" (fail closed).
+cost no query. A context of any other type counts as "no credentials" (fail closed). With a JWT
+access token the user is loaded only when a resolver reads ``credentials.user``.
 """
 
 from __future__ import annotations
@@ -13,25 +14,51 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.django.context import StrawberryDjangoContext
 
+from gqlauth import bearer
+from gqlauth.errors import InvalidTokenError
+from gqlauth.graphql.errors import TokenRejectedError
+from gqlauth.models import AccessToken
+
 if TYPE_CHECKING:
     from strawberry.types import Info
 
-    from gqlauth.models import AccessToken, UserModel
+    from gqlauth.models import UserModel
+
+_UNLOADED: Any = object()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False, slots=True)
 class BearerCredentials:
-    """A validated bearer token and what it grants; ``user`` is None for client tokens."""
+    """A validated bearer token and what it grants.
 
-    token: AccessToken
-    user: UserModel | None
+    ``token`` is the opaque token's row or the JWT's verified claims
+    (:data:`gqlauth.bearer.VerifiedToken`); both have ``scopes`` and ``expires``. ``scopes``
+    costs nothing. ``user`` is None for client tokens; for a JWT it is loaded on first use
+    (one query, with the account checks of :func:`gqlauth.bearer.user_of`), and if those fail
+    every read of it raises :class:`~gqlauth.graphql.errors.TokenRejectedError`, a field error.
+    """
+
+    token: bearer.VerifiedToken
     scopes: frozenset[str]
+    _user: Any = field(default=_UNLOADED, repr=False, compare=False)
     # Answers of has_perm() for this request: permission -> held.
     _held: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def from_token(cls, token: AccessToken) -> BearerCredentials:
-        return cls(token=token, user=token.user, scopes=frozenset(token.scopes))
+    def from_token(cls, token: bearer.VerifiedToken) -> BearerCredentials:
+        return cls(token=token, scopes=frozenset(token.scopes))
+
+    @property
+    def user(self) -> UserModel | None:
+        if self._user is _UNLOADED:
+            try:
+                self._user = bearer.user_of(self.token)
+            except InvalidTokenError as error:
+                self._user = error
+        if isinstance(self._user, InvalidTokenError):
+            raise TokenRejectedError(self._user.description) from self._user
+        user: UserModel | None = self._user
+        return user
 
     def has_perm(self, permission: str) -> bool:
         """Whether the token's user holds the Django ``permission`` (``"app_label.codename"``).
@@ -50,7 +77,9 @@ class BearerCredentials:
 
     @property
     def client_id(self) -> str:
-        return self.token.application.client_id
+        if isinstance(self.token, AccessToken):
+            return self.token.application.client_id
+        return self.token.client_id
 
     @property
     def expires_at(self) -> datetime:

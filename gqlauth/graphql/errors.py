@@ -53,6 +53,13 @@ class ForbiddenError(ClientError):
         super().__init__(self.MESSAGE, **required)
 
 
+class TokenRejectedError(ClientError):
+    """A JWT access token verified, but a field needed its user and the token's account checks
+    failed (revoked, inactive user or application, changed password); other fields resolve."""
+
+    code = "INVALID_TOKEN"
+
+
 class BadUserInputError(ClientError):
     """An argument is invalid; ``field`` names the first offending argument (GraphQL name).
 

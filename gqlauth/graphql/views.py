@@ -3,9 +3,11 @@
 Contract of :class:`GraphQLView`, beyond strawberry's:
 
 - Authentication comes only from the ``Authorization: Bearer`` header, through
-  :func:`gqlauth.bearer.authenticate_bearer`, once per request (one query). Sessions and cookies
-  grant nothing, so the view is CSRF-exempt. The credentials land on ``request.user`` (anonymous
-  without a token), ``request.auth`` and the :class:`~gqlauth.graphql.context.GraphQLContext`.
+  :func:`gqlauth.bearer.authenticate_bearer`, once per request (one query for an opaque token,
+  none for a JWT access token). Sessions and cookies grant nothing, so the view is
+  CSRF-exempt. The credentials land on ``request.user`` (anonymous without a token; loaded on
+  first use for a JWT), ``request.auth`` (the token's row, or the JWT's verified claims) and
+  the :class:`~gqlauth.graphql.context.GraphQLContext`.
 - A malformed, unknown, expired or revoked token, or one of an inactive user, is answered
   ``401`` with ``WWW-Authenticate: Bearer error="invalid_token"`` (RFC 6750 §3.1) before anything
   is executed. A request without a token runs; each guarded field then fails on its own.
@@ -42,6 +44,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
 from strawberry.django.views import TemporalHttpResponse
@@ -56,6 +59,7 @@ from gqlauth.graphql.conf import graphql_settings
 from gqlauth.graphql.context import BearerCredentials, GraphQLContext
 from gqlauth.graphql.responses import GRAPHQL_RESPONSE_JSON, JSON, is_request_error, negotiate
 from gqlauth.graphql.schema import UnexpectedError, is_unexpected
+from gqlauth.models import AccessToken
 
 __all__ = ["GraphQLView", "graphql_error_response"]
 
@@ -168,13 +172,22 @@ class GraphQLView(StrawberryGraphQLView[GraphQLContext, None]):
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> GraphQLContext:
         """Authenticate the bearer token (raises :class:`~gqlauth.errors.InvalidTokenError`)."""
-        credentials = None
-        authenticated = authenticate_bearer(request)
-        if authenticated is not None:
-            credentials = BearerCredentials.from_token(authenticated[1])
-            cors.answered_for(request, authenticated[1].application)
-        request.user = (credentials.user if credentials else None) or AnonymousUser()
-        request.auth = credentials.token if credentials else None  # type: ignore[attr-defined]
+        token = authenticate_bearer(request)
+        credentials = None if token is None else BearerCredentials.from_token(token)
+        if credentials is None:
+            request.user = AnonymousUser()
+        elif isinstance(token, AccessToken):
+            request.user = credentials.user or AnonymousUser()
+        else:
+            # A JWT: its user costs a query, paid only if someone reads request.user.
+            # (Django's AuthenticationMiddleware sets request.user the same lazy way.)
+            lazy = SimpleLazyObject(lambda: credentials.user or AnonymousUser())
+            request.user = lazy  # type: ignore[assignment]
+        request.auth = token  # type: ignore[attr-defined]
+        if token is not None:
+            cors.answered_for(
+                request, token.application if isinstance(token, AccessToken) else token.client_id
+            )
         return GraphQLContext(request=request, response=response, credentials=credentials)
 
     def execute_operation(

@@ -149,7 +149,8 @@ def token_response(request: HttpRequest) -> HttpResponse:
             # that grant's parameters instead.
             raise errors.UnsupportedGrantTypeError()
         try:
-            return _dispatch(request, server.token_endpoint().create_token_response, params)
+            with server.answering(request):
+                return _dispatch(request, server.token_endpoint().create_token_response, params)
         except RefreshTokenReusedError as exc:
             # A revoked refresh token was presented, or another request rotated it first: a
             # replay (RFC 9700 §4.14.2). Rotation is one compare-and-set transaction

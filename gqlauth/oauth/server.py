@@ -1,15 +1,19 @@
 """The oauthlib endpoints, built once per process.
 
-Settings are still read per request: token lifetimes through a callable, rotation and reuse
-protection inside the validator. ``logging`` for oauthlib is capped at INFO here because its
-DEBUG messages print refresh tokens and request bodies.
+Settings are still read per request: token lifetimes and the access token format through
+callables, rotation and reuse protection inside the validator. ``logging`` for oauthlib is capped
+at INFO here because its DEBUG messages print refresh tokens and request bodies.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from typing import Any
+from collections.abc import Iterator
+from contextvars import ContextVar
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 from oauthlib.oauth2 import (
     AuthorizationCodeGrant,
@@ -24,19 +28,78 @@ from oauthlib.oauth2 import (
 )
 from oauthlib.oauth2.rfc6749 import errors
 
-from gqlauth import digests, pkce
+from gqlauth import digests, jwtaccess, pkce
 from gqlauth.conf import oauth2_settings
+from gqlauth.issuer import issuer_for
 from gqlauth.oauth.validator import Validator
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
 SUPPORTED_GRANTS = ("authorization_code", "password", "refresh_token", "client_credentials")
+
+logger = logging.getLogger("gqlauth.oauth")
+
+# The Django request being answered, for what oauthlib's own Request lacks (the issuer under
+# DEBUG). oauthlib copies its ``credentials`` argument into the token response, so it cannot
+# carry this.
+_django_request: ContextVar[HttpRequest | None] = ContextVar("gqlauth_request", default=None)
+
+
+@contextlib.contextmanager
+def answering(request: HttpRequest) -> Iterator[None]:
+    """Run an endpoint for ``request``: tokens issued inside get its issuer."""
+    reset = _django_request.set(request)
+    try:
+        yield
+    finally:
+        _django_request.reset(reset)
+
+
+def _issuer() -> str:
+    request = _django_request.get()
+    if request is not None:
+        return issuer_for(request)
+    configured = oauth2_settings().issuer
+    if configured is None:
+        raise jwtaccess.CannotSignError('Set OAUTH2_PROVIDER["ISSUER"].')
+    return configured
 
 
 def _new_token(request: Any) -> str:
     return digests.new_token()
 
 
+def _new_access_token(request: Any) -> str:
+    """An opaque 256-bit token, or for a JWT client a signed RFC 9068 token.
+
+    The JWT's ``jti`` and expiry ride on the oauthlib request to ``save_bearer_token``. A server
+    that cannot sign (no active key, no audience) answers ``server_error``, naming the fix in its
+    log rather than to the client.
+    """
+    client = request.client
+    if not jwtaccess.uses_jwt(client):
+        return digests.new_token()
+    try:
+        signed = jwtaccess.sign_access_token(
+            application=client,
+            user=request.user,
+            scopes=list(request.scopes or ()),
+            issuer=_issuer(),
+            expires_in=int(request.expires_in),
+        )
+    except jwtaccess.CannotSignError as error:
+        logger.error("Cannot issue a JWT access token: %s", error)
+        raise errors.ServerError(
+            description="The server cannot issue an access token now.",
+            status_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+        ) from error
+    request.signed_access_token = signed
+    return signed.value
+
+
 def _expires_in(request: Any) -> int:
-    return oauth2_settings().access_token_expire_seconds
+    return jwtaccess.lifetime(getattr(request, "client", None))
 
 
 @functools.cache
@@ -78,10 +141,11 @@ def _check_authorization_request(request: Any) -> dict[str, str]:
 
 @functools.cache
 def bearer_token() -> BearerToken:
-    """How access and refresh tokens are minted: 256-bit values, lifetime read per request."""
+    """How access and refresh tokens are minted: 256-bit values or JWT access tokens, as the
+    client's format says; lifetime read per request. Refresh tokens are always opaque."""
     return BearerToken(
         validator(),
-        token_generator=_new_token,
+        token_generator=_new_access_token,
         expires_in=_expires_in,
         refresh_token_generator=_new_token,
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import authenticate as authenticate_user
 from django.utils import timezone
@@ -31,6 +31,9 @@ from gqlauth.models import (
     RefreshToken,
     account_unchanged,
 )
+
+if TYPE_CHECKING:
+    from gqlauth.jwtaccess import SignedAccessToken
 
 _UNSET = object()
 
@@ -389,9 +392,14 @@ class Validator(RequestValidator):  # type: ignore[misc]
         previous: RefreshToken | None = getattr(request, "refresh_token_instance", None)
         code: AuthorizationCode | None = getattr(request, "authorization_code_instance", None)
         new_refresh = token.get("refresh_token")
+        signed: SignedAccessToken | None = getattr(request, "signed_access_token", None)
         if previous is not None and not oauth2_settings().rotate_refresh_token:
             tokens.reissue_access(
-                previous, token["access_token"], token["scope"].split(), int(token["expires_in"])
+                previous,
+                token["access_token"],
+                token["scope"].split(),
+                int(token["expires_in"]),
+                signed=signed,
             )
             return
         tokens.store(
@@ -404,6 +412,7 @@ class Validator(RequestValidator):  # type: ignore[misc]
             rotated_from=previous,
             refresh_scopes=getattr(request, "refresh_scopes", None),
             from_code=code,
+            signed=signed,
         )
 
     # -- revocation (RFC 7009) ----------------------------------------------------------------

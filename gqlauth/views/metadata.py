@@ -1,4 +1,4 @@
-"""``GET /.well-known/oauth-authorization-server``: authorization server metadata (RFC 8414 §3).
+"""Public documents: authorization server metadata (RFC 8414 §3) and the JWK Set (RFC 7517 §5).
 
 The reusable app knows no project path: the site mounts ``gqlauth.urls.well_known_urlpatterns``
 under ``.well-known/`` at its root, and the endpoints are found with ``reverse()`` by URL name.
@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import NoReverseMatch, reverse
 from django.views import View
 
+from gqlauth import signingkeys
 from gqlauth.conf import oauth2_settings
 from gqlauth.issuer import issuer_for
 from gqlauth.metadata import EndpointPaths, path_of_issuer, server_metadata
@@ -32,12 +33,25 @@ def _path(name: str) -> str | None:
         return None
 
 
+def _jwks_path() -> str | None:
+    """The JWK Set's path when it has something to say: JWT access tokens are the default, or
+    keys are published (for applications that chose JWTs). The second question reads this
+    process's copy of the keys, refreshed at most every minute."""
+    path = _path("oauth2_provider:jwks")
+    if path is None:
+        return None
+    if oauth2_settings().access_token_format == "jwt" or signingkeys.any_published():
+        return path
+    return None
+
+
 def _mounted_endpoints() -> EndpointPaths:
     return EndpointPaths(
         token=_path("oauth2_provider:token"),
         revocation=_path("oauth2_provider:revoke-token"),
         introspection=_path("oauth2_provider:introspect"),
         authorization=_path("oauth2_provider:authorize"),
+        jwks=_jwks_path(),
     )
 
 
@@ -75,4 +89,22 @@ class AuthorizationServerMetadataView(View):
         )
         response = JsonResponse(document)
         response["Cache-Control"] = _CACHE_CONTROL
+        return response
+
+
+class JwksView(View):
+    """``GET /o/jwks/``: the JWK Set (RFC 7517 §5) of the published signing keys; GET and HEAD.
+
+    Public keys only: each JWK is ``kty``, its public numbers, ``kid``, ``alg`` and ``use``.
+    A key is published from its creation, before it signs, until the tokens it signed have
+    expired (:mod:`gqlauth.signingkeys`); clients may cache the set for
+    :data:`~gqlauth.signingkeys.JWKS_MAX_AGE` seconds, which the activation delay exceeds by
+    default. ``{"keys": []}`` when there is none.
+    """
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        response = JsonResponse(signingkeys.jwk_set())
+        response["Cache-Control"] = f"public, max-age={signingkeys.JWKS_MAX_AGE}"
         return response

@@ -98,14 +98,14 @@ def test_tokens_issued_after_the_change_work(issued, rf, password_grant):
 
     fresh = password_grant(client, "carol").json()
 
-    assert bearer.authenticate_bearer(bearer_request(rf, fresh["access_token"]))[0] == user
+    assert bearer.authenticate_bearer(bearer_request(rf, fresh["access_token"])).user == user
 
 
 def test_client_tokens_carry_no_fingerprint(make_tokens, rf):
     issued = make_tokens(user=False)
 
     assert issued.access.user_fingerprint == ""
-    assert bearer.authenticate_bearer(bearer_request(rf, issued.access_token))[0] is None
+    assert bearer.authenticate_bearer(bearer_request(rf, issued.access_token)).user is None
 
 
 # -- allowed scopes narrowed ---------------------------------------------------------------------
@@ -179,9 +179,9 @@ def test_a_rotated_secret_key_in_the_fallbacks_keeps_tokens_and_secrets(
     settings.SECRET_KEY = "n" * 60
     settings.SECRET_KEY_FALLBACKS = [old_key]
 
-    found_user, token = bearer.authenticate_bearer(bearer_request(rf, body["access_token"]))
+    token = bearer.authenticate_bearer(bearer_request(rf, body["access_token"]))
 
-    assert found_user == user
+    assert token.user == user
     # Re-digested with the current key on use.
     assert AccessToken.objects.get(pk=token.pk).digest == digests.digest(
         body["access_token"], purpose="access"

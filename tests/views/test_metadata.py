@@ -1,8 +1,9 @@
 """GET /.well-known/oauth-authorization-server: authorization server metadata (RFC 8414).
 
-The document is built from settings and URL names alone: the tests of it have no database, so
-pytest-django would refuse any query. The last three check that every advertised client
-authentication method really works at its endpoint.
+The document is built from settings and URL names, and from whether signing keys are published
+(for ``jwks_uri``): this process's copy of the keys, read at most once a minute, so the
+document costs no query while it is fresh (tested below). The last three tests check that every
+advertised client authentication method really works at its endpoint.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import include, path
 
+from gqlauth import signingkeys
 from gqlauth.models import AccessToken, ClientType
 from gqlauth.oauth import server
 from gqlauth.urls import urlpatterns as oauth_urls
 from gqlauth.urls import well_known_urlpatterns
+
+pytestmark = pytest.mark.django_db
 
 URL = "/.well-known/oauth-authorization-server"
 METHODS = ["client_secret_basic", "client_secret_post", "none"]
@@ -216,6 +220,31 @@ def test_other_methods_are_405(client, method):
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
     assert response["Allow"] == "GET, HEAD"
     assert response.content == b""
+
+
+# -- jwks_uri: when JWT access tokens are issued or keys are published ------------------------
+
+
+def test_no_jwks_uri_while_tokens_are_opaque_and_no_key_is_published(client):
+    assert "jwks_uri" not in client.get(URL).json()
+
+
+def test_jwt_access_tokens_by_default_name_the_jwk_set(settings, client):
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ACCESS_TOKEN_FORMAT": "jwt"}
+    assert client.get(URL).json()["jwks_uri"] == "http://testserver/o/jwks/"
+
+
+def test_a_published_key_names_the_jwk_set(signing_key, client):
+    # Opaque by default, but an application may have chosen JWTs: its keys must be found.
+    assert client.get(URL).json()["jwks_uri"] == "http://testserver/o/jwks/"
+    signingkeys.retire(signing_key.kid, unpublish=True)
+    assert "jwks_uri" not in client.get(URL).json()
+
+
+def test_the_document_costs_no_query_while_the_keys_are_fresh(client, django_assert_num_queries):
+    client.get(URL)
+    with django_assert_num_queries(0):
+        client.get(URL)
 
 
 # -- the advertised client authentication methods work ---------------------------------------
