@@ -1,4 +1,5 @@
-# Two commands matter: `make run` (set up and serve the tutorial's system) and `make test`.
+# Two commands matter: `make run` (set up and serve the tutorial's system) and `make test`;
+# `make serve` runs the same system in production mode.
 # Variables: PYTHON (interpreter for the venv), VENV (its folder), DJANGO (e.g. 5.2 or 6.1;
 # empty = newest release the interpreter supports), DATABASE_URL (default: SQLite file).
 
@@ -7,6 +8,8 @@ VENV ?= .venv
 DJANGO ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# gunicorn workers of `make serve`; empty: WEB_CONCURRENCY, else 2 per core plus one.
+WORKERS ?=
 
 BIN := $(VENV)/bin
 PY := $(BIN)/python
@@ -17,7 +20,7 @@ NPM ?= npm
 # graphql-http, whose GraphQL-over-HTTP audit pytest runs (tools/graphql-http-audit.mjs).
 ASSETS_STAMP := node_modules/.gqlauth-assets
 
-.PHONY: run test lint typecheck migrations-check pytest setup check-python clean assets static
+.PHONY: run serve serve-env test lint typecheck migrations-check pytest setup check-python clean assets static
 
 check-python:
 	@$(PYTHON) scripts/check_python.py $(DJANGO)
@@ -48,6 +51,16 @@ run: setup static
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrapdemo --port $(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production mode (README, "Serving in production"): gunicorn with several workers, DEBUG off,
+# SECRET_KEY, ALLOWED_HOSTS and OAUTH2_ISSUER from the environment (checked first, before any
+# set-up), the database from DATABASE_URL; scripts/serve.py runs the deployment checks,
+# migrations and collectstatic, then gunicorn.
+serve-env:
+	@$(PYTHON) scripts/serve.py --check-env
+
+serve: serve-env setup assets
+	$(PY) scripts/serve.py --bind $(HOST):$(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
 lint: setup
 	$(BIN)/ruff check .
