@@ -20,7 +20,7 @@ NPM ?= npm
 # graphql-http, whose GraphQL-over-HTTP audit pytest runs (tools/graphql-http-audit.mjs).
 ASSETS_STAMP := node_modules/.gqlauth-assets
 
-.PHONY: run serve serve-env test lint typecheck migrations-check pytest setup check-python clean assets static
+.PHONY: run serve serve-env bench-compare bench-cleartokens test lint typecheck migrations-check pytest setup check-python clean assets static
 
 check-python:
 	@$(PYTHON) scripts/check_python.py $(DJANGO)
@@ -61,6 +61,15 @@ serve-env:
 
 serve: serve-env setup assets
 	$(PY) scripts/serve.py --bind $(HOST):$(PORT) $(if $(WORKERS),--workers $(WORKERS))
+
+# Benchmarks (bench/README.md): they print figures and assert nothing; make test never runs them.
+# gqlauth against django-oauth-toolkit + DRF (their packages go into a separate virtualenv).
+bench-compare: setup
+	$(PY) bench/compare.py
+
+# cleartokens on a million expired tokens in a throwaway SQLite database.
+bench-cleartokens: setup
+	$(PY) bench/cleartokens.py
 
 lint: setup
 	$(BIN)/ruff check .
