@@ -1,4 +1,5 @@
-# Two commands matter: `make run` (set up and serve the tutorial's system) and `make test`.
+# Two commands matter: `make run` (set up and serve the tutorial's system) and `make test`;
+# `make serve` runs the same system in production mode.
 # Variables: PYTHON (interpreter for the venv), VENV (its folder), DJANGO (e.g. 5.2 or 6.1;
 # empty = newest release the interpreter supports), DATABASE_URL (default: SQLite file),
 # PACKAGING (1: pytest also runs tests/test_packaging.py, see below).
@@ -8,6 +9,8 @@ VENV ?= .venv
 DJANGO ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# gunicorn workers of `make serve`; empty: WEB_CONCURRENCY, else 2 per core plus one.
+WORKERS ?=
 
 # PACKAGING=1 runs the packaging test: build the sdist and wheel, install the wheel into a fresh
 # venv and serve a new project with it (a minute or two; needs PyPI). .ci/run sets it on one run.
@@ -28,7 +31,7 @@ NPM ?= npm
 # graphql-http, whose GraphQL-over-HTTP audit pytest runs (tools/graphql-http-audit.mjs).
 ASSETS_STAMP := node_modules/.gqlauth-assets
 
-.PHONY: run test lint typecheck migrations-check pytest setup check-python clean assets static
+.PHONY: run serve serve-env bench-compare bench-cleartokens test lint typecheck migrations-check pytest setup check-python clean assets static
 
 check-python:
 	@$(PYTHON) scripts/check_python.py $(DJANGO)
@@ -59,6 +62,25 @@ run: setup static
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py bootstrapdemo --port $(PORT)
 	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production mode (README, "Serving in production"): gunicorn with several workers, DEBUG off,
+# SECRET_KEY, ALLOWED_HOSTS and OAUTH2_ISSUER from the environment (checked first, before any
+# set-up), the database from DATABASE_URL; scripts/serve.py runs the deployment checks,
+# migrations and collectstatic, then gunicorn.
+serve-env:
+	@$(PYTHON) scripts/serve.py --check-env
+
+serve: serve-env setup assets
+	$(PY) scripts/serve.py --bind $(HOST):$(PORT) $(if $(WORKERS),--workers $(WORKERS))
+
+# Benchmarks (bench/README.md): they print figures and assert nothing; make test never runs them.
+# gqlauth against django-oauth-toolkit + DRF (their packages go into a separate virtualenv).
+bench-compare: setup
+	$(PY) bench/compare.py
+
+# cleartokens on a million expired tokens in a throwaway SQLite database.
+bench-cleartokens: setup
+	$(PY) bench/cleartokens.py
 
 lint: setup
 	$(BIN)/ruff check .

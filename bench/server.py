@@ -36,12 +36,14 @@ def gunicorn_available() -> bool:
     return importlib.util.find_spec("gunicorn") is not None
 
 
-def _gunicorn_command(port: int, workers: int, repo: Path, log: Path) -> list[str]:
+def _gunicorn_command(
+    port: int, workers: int, repo: Path, log: Path, python: str, app: str
+) -> list[str]:
     command = [
-        sys.executable,
+        python,
         "-m",
         "gunicorn",
-        "project.wsgi:application",
+        app,
         "--bind",
         f"{HOST}:{port}",
         "--workers",
@@ -61,7 +63,7 @@ def _gunicorn_command(port: int, workers: int, repo: Path, log: Path) -> list[st
     ]
     # Newer gunicorn opens a control socket by default; the bench has no use for it.
     help_text = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--help"], capture_output=True, text=True, check=False
+        [python, "-m", "gunicorn", "--help"], capture_output=True, text=True, check=False
     ).stdout
     if "--no-control-socket" in help_text:
         command.append("--no-control-socket")
@@ -80,16 +82,27 @@ class Server:
 
     @classmethod
     def start(
-        cls, *, repo: Path, env: dict[str, str], workers: int, log: Path, prefer: str = "auto"
+        cls,
+        *,
+        repo: Path,
+        env: dict[str, str],
+        workers: int,
+        log: Path,
+        prefer: str = "auto",
+        python: str = sys.executable,
+        app: str = "project.wsgi:application",
     ) -> Server:
+        """Start the server in ``repo``; ``python`` and ``app`` name another site's interpreter
+        (a virtualenv with gunicorn) and WSGI application (only with gunicorn)."""
         port = free_port()
-        kind = "gunicorn" if prefer != "runserver" and gunicorn_available() else "runserver"
+        has_gunicorn = gunicorn_available() if python == sys.executable else True
+        kind = "gunicorn" if prefer != "runserver" and has_gunicorn else "runserver"
         if prefer == "gunicorn" and kind != "gunicorn":
             raise ServerStartError(
                 "gunicorn is not installed: pip install -r bench/requirements.txt"
             )
         if kind == "gunicorn":
-            command = _gunicorn_command(port, workers, repo, log)
+            command = _gunicorn_command(port, workers, repo, log, python, app)
         else:
             workers = 1
             command = [sys.executable, "manage.py", "runserver", "--noreload", f"{HOST}:{port}"]

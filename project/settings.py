@@ -187,3 +187,47 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# --- Behind a TLS-terminating proxy ---------------------------------------------------------
+# `make serve` runs gunicorn over plain HTTP; in production a proxy in front of it terminates
+# TLS. These settings belong to that arrangement, so they come from the environment and stay off
+# unless set (secure-only cookies and an HTTPS redirect would break a plain-HTTP server);
+# `manage.py check --deploy` warns about each one left off. README, "Serving in production".
+
+
+def _env_flag(name: str) -> bool:
+    value = os.environ.get(name, "0")
+    if value not in ("0", "1"):
+        raise ImproperlyConfigured(f"{name} must be 1 or 0, not {value!r}.")
+    return value == "1"
+
+
+def _env_seconds(name: str) -> int:
+    value = os.environ.get(name, "0")
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, not {value!r}.")
+    return int(value)
+
+
+SECURE_SSL_REDIRECT = _env_flag("SECURE_SSL_REDIRECT")
+SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE")
+CSRF_COOKIE_SECURE = _env_flag("CSRF_COOKIE_SECURE")
+SECURE_HSTS_SECONDS = _env_seconds("SECURE_HSTS_SECONDS")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _env_flag("SECURE_HSTS_PRELOAD")
+# The header by which the proxy tells the original scheme, e.g. X-Forwarded-Proto (its value
+# must be "https" for HTTPS). Set it only when the proxy always sets or strips that header:
+# otherwise any client can claim HTTPS.
+_proxy_scheme_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_scheme_header.upper().replace("-", "_"), "https")
+    if _proxy_scheme_header
+    else None
+)
+# Origins (scheme and host) allowed to POST forms when they differ from the request's Host,
+# comma separated, e.g. https://auth.example.com.
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# The key of stored token digests, when it must differ from SECRET_KEY (README, "Settings":
+# TOKEN_DIGEST_KEY); identical on every host that serves the same database.
+if os.environ.get("OAUTH2_TOKEN_DIGEST_KEY"):
+    OAUTH2_PROVIDER["TOKEN_DIGEST_KEY"] = os.environ["OAUTH2_TOKEN_DIGEST_KEY"]

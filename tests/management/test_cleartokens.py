@@ -173,3 +173,36 @@ def test_revoked_family_is_cleared_after_revocation(app, make_tokens):
 def test_batch_size_must_be_positive():
     with pytest.raises(CommandError, match=r"^--batch-size must be a positive integer\.$"):
         clear("--batch-size", "0")
+
+
+def test_reports_progress_every_n_batches_then_the_totals(app):
+    add_access(app, 23, expires=timezone.now() - timedelta(seconds=1))
+    add_refresh(app, 6, revoked=True)
+
+    lines = clear("--batch-size", "5", "--progress-every", "2").splitlines()
+
+    progress = r" deleted so far \((\d+) batches, \d+\.\d s\)$"
+    assert [re.sub(progress, r" (\1 batches)", line) for line in lines] == [
+        "expired access tokens: 10 (2 batches)",
+        "expired access tokens: 20 (4 batches)",
+        "revoked refresh tokens of ended families: 6 (2 batches)",
+        "Deleted 23 expired access token(s).",
+        "Deleted 0 expired refresh token(s).",
+        "Deleted 6 revoked refresh token(s) of families with no live token.",
+    ]
+
+
+@pytest.mark.parametrize("args", [("--progress-every", "0"), ("--verbosity", "0")])
+def test_progress_off(app, args):
+    add_access(app, 4, expires=timezone.now() - timedelta(seconds=1))
+
+    assert clear("--batch-size", "1", "--progress-every", "1", *args) == (
+        "Deleted 4 expired access token(s).\n"
+        "Deleted 0 expired refresh token(s).\n"
+        "Deleted 0 revoked refresh token(s) of families with no live token.\n"
+    )
+
+
+def test_progress_every_must_not_be_negative():
+    with pytest.raises(CommandError, match=r"^--progress-every must be 0 or a positive integer\.$"):
+        clear("--progress-every", "-1")

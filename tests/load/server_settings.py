@@ -1,0 +1,12 @@
+"""Settings of the gunicorn server that the load tests start: the project's, with a fast hasher.
+
+The test process hashes its users' passwords with MD5 (tests/conftest.py), so the server must
+accept that hash; PBKDF2's deliberate slowness would also swamp two cores under load. Everything
+else is ``project.settings`` as ``make serve`` runs it, driven by the same environment variables.
+"""
+
+from __future__ import annotations
+
+from project.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
