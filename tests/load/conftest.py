@@ -26,12 +26,17 @@ from tests.load.server import GunicornServer, start_gunicorn
 def gunicorn_server(
     transactional_db: None, settings: Any, tmp_path: Path
 ) -> Iterator[Callable[..., GunicornServer]]:
-    """``gunicorn_server(workers=3, timeout=90.0)`` -> a running :class:`GunicornServer`."""
+    """``gunicorn_server(workers=3, timeout=90.0, extra_env=None)`` -> a running
+    :class:`GunicornServer`; ``extra_env`` reaches the server's settings."""
     started: list[GunicornServer] = []
 
-    def start(workers: int = 3, timeout: float = 90.0) -> GunicornServer:
+    def start(
+        workers: int = 3, timeout: float = 90.0, extra_env: dict[str, str] | None = None
+    ) -> GunicornServer:
         log = tmp_path / f"gunicorn-{len(started)}.log"
-        server = start_gunicorn(settings, log, workers=workers, timeout=timeout)
+        server = start_gunicorn(
+            settings, log, workers=workers, timeout=timeout, extra_env=extra_env
+        )
         started.append(server)
         return server
 

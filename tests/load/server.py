@@ -161,7 +161,11 @@ def server_environment(port: int, settings: Any) -> dict[str, str]:
 
 
 def start_gunicorn(
-    settings: Any, log: Path, workers: int = 3, timeout: float = 90.0
+    settings: Any,
+    log: Path,
+    workers: int = 3,
+    timeout: float = 90.0,
+    extra_env: dict[str, str] | None = None,
 ) -> GunicornServer:
     """Start gunicorn as ``make serve`` does (its command line) on the test database."""
     port = free_port()
@@ -176,7 +180,7 @@ def start_gunicorn(
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=server_environment(port, settings),
+            env={**server_environment(port, settings), **(extra_env or {})},
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -7,6 +7,12 @@ else is ``project.settings`` as ``make serve`` runs it, driven by the same envir
 
 from __future__ import annotations
 
+import os
+
 from project.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A test of refresh without rotation (tests/load/test_reissue_race.py) asks for it.
+if os.environ.get("GQLAUTH_TEST_ROTATE_REFRESH_TOKEN") == "0":
+    OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "ROTATE_REFRESH_TOKEN": False}  # noqa: F405

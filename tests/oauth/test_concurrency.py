@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from gqlauth.models import AccessToken, RefreshToken
+from gqlauth.models import RefreshToken
 
 THREADS = 8
 
@@ -72,58 +72,3 @@ def test_one_refresh_token_used_concurrently_succeeds_once(
     assert RefreshToken.objects.filter(family=family).count() == 2
     live = RefreshToken.objects.filter(family=family, revoked_at__isnull=True).count()
     assert live == (0 if reuse_protection else 1)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_without_rotation_revoking_the_refresh_token_ends_every_reissued_access_token(
-    live_server, settings, make_application, make_tokens
-):
-    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ROTATE_REFRESH_TOKEN": False}
-    client = make_application()
-    issued = make_tokens(application=client.app)
-    data = {
-        "grant_type": "refresh_token",
-        "refresh_token": issued.refresh_token,
-        "client_id": client.client_id,
-        "client_secret": client.secret,
-    }
-    barrier = threading.Barrier(THREADS)
-    results: list[tuple[int, dict[str, object]]] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        barrier.wait()
-        result = _post(f"{live_server.url}/o/token/", data)
-        with lock:
-            results.append(result)
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    minted = [body["access_token"] for status, body in results if status == HTTPStatus.OK]
-    assert minted
-    assert all(
-        body["error"] == "invalid_grant" for status, body in results if status != HTTPStatus.OK
-    )
-    # The refresh token holds at most one access token at any time.
-    assert AccessToken.objects.filter(application=client.app).count() == 1
-    revocation = urllib.request.Request(
-        f"{live_server.url}/o/revoke_token/",
-        data=urlencode(
-            {
-                "token": issued.refresh_token,
-                "client_id": client.client_id,
-                "client_secret": client.secret,
-            }
-        ).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-        method="POST",
-    )
-    with urllib.request.urlopen(revocation, timeout=30) as response:
-        assert response.status == HTTPStatus.OK
-    assert not AccessToken.objects.filter(application=client.app).exists()
-    for token in minted:
-        assert not AccessToken.objects.lookup(token).exists()
