@@ -41,7 +41,7 @@ from django.utils.translation import ngettext
 
 from gqlauth.conf import OAuth2Settings, oauth2_settings
 
-# The names axes needs in AXES_* settings; gqlauth.checks warns when a project sets others.
+# The names axes needs in AXES_* settings; gqlauth.throttlingchecks warns about others.
 HANDLERS = ("gqlauth.attempts.DatabaseHandler", "gqlauth.attempts.CacheHandler")
 CLIENT_IP_CALLABLE = "gqlauth.throttling.client_ip"
 LOCKOUT_CALLABLE = "gqlauth.throttling.lockout_response"

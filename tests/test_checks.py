@@ -159,7 +159,7 @@ def test_registered_with_django(settings):
 
 
 def _throttling_messages():
-    from gqlauth.checks import check_throttling
+    from gqlauth.throttlingchecks import check_throttling
 
     return [(m.id, m.msg) for m in check_throttling()]
 
@@ -169,9 +169,9 @@ def test_the_project_wires_throttling():
 
 
 def test_axes_not_installed(monkeypatch):
-    from gqlauth import checks
+    from gqlauth import throttlingchecks
 
-    monkeypatch.setattr(checks.apps, "is_installed", lambda name: name != "axes")
+    monkeypatch.setattr(throttlingchecks.apps, "is_installed", lambda name: name != "axes")
     [(check_id, msg)] = _throttling_messages()
     assert check_id == "gqlauth.W004"
     assert msg.startswith('Password attempts are not throttled: add "axes" to INSTALLED_APPS')
