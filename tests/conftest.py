@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,43 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "packaging: builds and installs the distribution (runs with GQLAUTH_PACKAGING=1)",
     )
+    config.addinivalue_line(
+        "markers", "postgresql: needs the suite to run on PostgreSQL (CI's second leg)"
+    )
+
+
+def _other_leg(item: pytest.Item, on_postgresql: bool) -> str | None:
+    """Why ``item`` belongs to the other CI leg, or None when it runs here."""
+    if item.get_closest_marker("packaging") and os.environ.get("GQLAUTH_PACKAGING") != "1":
+        return "packaging tests need GQLAUTH_PACKAGING=1 (make test PACKAGING=1; CI's first leg)"
+    if item.get_closest_marker("postgresql") and not on_postgresql:
+        return "PostgreSQL tests need DATABASE_URL=postgres://... (CI's second leg)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect, never skip, the tests that belong to the other CI leg, and say why.
+
+    Each runs on exactly one leg of CI (.ci/run), where nothing may be skipped.
+    """
+    from django.db import connection
+
+    on_postgresql = connection.vendor == "postgresql"
+    kept, deselected, reasons = [], [], set()
+    for item in items:
+        reason = _other_leg(item, on_postgresql)
+        if reason is None:
+            kept.append(item)
+        else:
+            deselected.append(item)
+            reasons.add(reason)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            for reason in sorted(reasons):
+                reporter.write_line(f"deselected: {reason}")
 
 
 @pytest.fixture(autouse=True)

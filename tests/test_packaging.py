@@ -42,14 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENDOR = "gqlauth/static/gqlauth/vendor"
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
-if os.environ.get("GQLAUTH_PACKAGING") != "1":
-    pytest.skip(
-        reason="packaging test: set GQLAUTH_PACKAGING=1 (make test PACKAGING=1) to build the "
-        "sdist and wheel, install the wheel into a fresh virtualenv and serve a new project "
-        "with it (a minute or two; needs PyPI)",
-        allow_module_level=True,
-    )
-
+# Deselected by tests/conftest.py unless GQLAUTH_PACKAGING=1 (make test PACKAGING=1): it builds
+# the sdist and wheel, installs the wheel into a fresh virtualenv and serves a new project with
+# it (a minute or two; needs PyPI).
 pytestmark = pytest.mark.packaging
 
 # Variables of this test run that must not leak into the user's project.
