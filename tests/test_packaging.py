@@ -252,6 +252,8 @@ def test_the_metadata_describes_the_app(dists: Dists) -> None:
         "strawberry-graphql",
         "strawberry-graphql-django",
         "django-axes",  # gqlauth.attempts: the throttle's AXES_HANDLER
+        "pyjwt",  # gqlauth.jose: JWT access tokens (RFC 9068)
+        "cryptography",  # signing keys, and their encryption at rest
     }
 
 
