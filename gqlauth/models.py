@@ -4,6 +4,10 @@ Secrets never reach the database: every token and client secret column holds the
 from :mod:`gqlauth.digests`, and lookups go by digest through one unique index. A signing key's
 private half is stored only encrypted, by :mod:`gqlauth.signingkeys`, under a key that is not in
 the database.
+
+Over the ~300-line guideline on purpose: Django expects an app's models in one ``models`` module
+(migrations and the admin find them there), and the querysets sit beside the models they serve.
+Splitting into a ``models/`` package is the next step if it grows further.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ the grants ``authorization_code`` (§4.1.3), ``password`` (§4.3), ``client_cred
 ``refresh_token`` (§6); plus revocation (RFC 7009) and introspection (RFC 7662). Each method's
 docstring names the flows that call it. Decisions are always taken from ``request.client``, the
 authenticated application, never from the raw ``client_id`` parameter.
+
+Over the ~300-line guideline because oauthlib calls one ``RequestValidator`` object for every
+grant and endpoint; each method is a short contract, and the rules behind them live in small
+modules (``clients``, ``scopes``, ``pkce``, ``redirects``, ``tokens``).
 """
 
 from __future__ import annotations
