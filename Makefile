@@ -2,7 +2,8 @@
 # `make serve` runs the same system in production mode.
 # Variables: PYTHON (interpreter for the venv), VENV (its folder), DJANGO (e.g. 5.2 or 6.1;
 # empty = newest release the interpreter supports), DATABASE_URL (default: SQLite file),
-# PACKAGING (1: pytest also runs tests/test_packaging.py, see below).
+# PACKAGING (1: pytest also runs tests/test_packaging.py, see below), GATEWAY (1: pytest also
+# runs tests/gateway/, our subgraph behind Hive Gateway, see below).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,6 +19,13 @@ ifneq ($(PACKAGING),)
 export GQLAUTH_PACKAGING := $(PACKAGING)
 endif
 
+# GATEWAY=1 installs Hive Gateway and the federation composer from gateway/package-lock.json
+# (about 510 MB, hence never by default, nor by `make run`) and runs tests/gateway/: the
+# permission matrix, directly and through the gateway. .ci/run sets it on one run.
+ifneq ($(GATEWAY),)
+export GQLAUTH_GATEWAY := $(GATEWAY)
+endif
+
 BIN := $(VENV)/bin
 # DEBUG is off unless asked for (project/settings.py); the development commands below ask for
 # it, which gives them a built-in SECRET_KEY and the issuer from the request. Tests and mypy
@@ -30,8 +38,10 @@ NPM ?= npm
 # into gqlauth/static/gqlauth/vendor/ (tools/ide-assets.mjs, run as npm's postinstall), and
 # graphql-http, whose GraphQL-over-HTTP audit pytest runs (tools/graphql-http-audit.mjs).
 ASSETS_STAMP := node_modules/.gqlauth-assets
+# Written after `npm ci` in gateway/ (a package of its own, so the IDE's install stays small).
+GATEWAY_STAMP := gateway/node_modules/.gqlauth-gateway
 
-.PHONY: run serve serve-env bench-compare bench-cleartokens test lint typecheck migrations-check pytest setup check-python clean assets static
+.PHONY: run serve serve-env bench-compare bench-cleartokens test lint typecheck migrations-check pytest setup check-python clean assets static gateway-packages
 
 check-python:
 	@$(PYTHON) scripts/check_python.py $(DJANGO)
@@ -53,6 +63,14 @@ $(ASSETS_STAMP): package.json package-lock.json tools/ide-assets.mjs
 
 # The IDE's JavaScript and CSS, and the audit, from the committed package-lock.json (no CDN).
 assets: $(ASSETS_STAMP)
+
+$(GATEWAY_STAMP): gateway/package.json gateway/package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "npm (Node.js 20 or newer) is needed to install Hive Gateway, e.g. apt-get install nodejs npm." >&2; exit 1; }
+	cd gateway && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+# Hive Gateway and @theguild/federation-composition, pinned in gateway/package-lock.json.
+gateway-packages: $(GATEWAY_STAMP)
 
 # Collected into STATIC_ROOT, where whitenoise serves them when DEBUG is off.
 static: setup assets
@@ -93,11 +111,11 @@ migrations-check: setup
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 # Under coverage; the report prints the total and fails below [tool.coverage.report] fail_under.
-pytest: setup static
+pytest: setup static $(if $(filter 1,$(GATEWAY)),gateway-packages)
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report
 
 test: lint typecheck migrations-check pytest
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles gqlauth/static/gqlauth/vendor db.sqlite3 test-db.sqlite3
+	rm -rf $(VENV) node_modules gateway/node_modules gateway/supergraph.graphql staticfiles gqlauth/static/gqlauth/vendor db.sqlite3 test-db.sqlite3

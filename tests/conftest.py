@@ -44,12 +44,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "postgresql: needs the suite to run on PostgreSQL (CI's second leg)"
     )
+    config.addinivalue_line(
+        "markers",
+        "gateway: runs Hive Gateway from gateway/node_modules (runs with GQLAUTH_GATEWAY=1)",
+    )
 
 
 def _other_leg(item: pytest.Item, on_postgresql: bool) -> str | None:
     """Why ``item`` belongs to the other CI leg, or None when it runs here."""
     if item.get_closest_marker("packaging") and os.environ.get("GQLAUTH_PACKAGING") != "1":
         return "packaging tests need GQLAUTH_PACKAGING=1 (make test PACKAGING=1; CI's first leg)"
+    if item.get_closest_marker("gateway") and os.environ.get("GQLAUTH_GATEWAY") != "1":
+        return "gateway tests need GQLAUTH_GATEWAY=1 (make test GATEWAY=1; CI's second leg)"
     if item.get_closest_marker("postgresql") and not on_postgresql:
         return "PostgreSQL tests need DATABASE_URL=postgres://... (CI's second leg)"
     return None
