@@ -82,11 +82,13 @@ run: setup static
 	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production mode (README, "Serving in production"): gunicorn with several workers, DEBUG off,
-# SECRET_KEY, ALLOWED_HOSTS and OAUTH2_ISSUER from the environment (checked first, before any
-# set-up), the database from DATABASE_URL; scripts/serve.py runs the deployment checks,
+# SECRET_KEY and ALLOWED_HOSTS from the environment, and OAUTH2_ISSUER when set, else derived
+# from the first ALLOWED_HOSTS entry (https://HOST; http://HOST:PORT for a loopback host; a
+# wildcard is refused). serve-env checks all that first, before any set-up, with the same
+# --bind; the database comes from DATABASE_URL; scripts/serve.py runs the deployment checks,
 # migrations and collectstatic, then gunicorn.
 serve-env:
-	@$(PYTHON) scripts/serve.py --check-env
+	@$(PYTHON) scripts/serve.py --check-env --bind $(HOST):$(PORT)
 
 serve: serve-env setup assets
 	$(PY) scripts/serve.py --bind $(HOST):$(PORT) $(if $(WORKERS),--workers $(WORKERS))

@@ -3,7 +3,8 @@
 Environment variables: ``SECRET_KEY``, ``DEBUG`` (``1``/``0``; off unless set to ``1``: ``make
 run`` sets it), ``ALLOWED_HOSTS`` (comma separated), ``DATABASE_URL`` (defaults to a SQLite file
 next to ``manage.py``), ``OAUTH2_ISSUER`` (required with DEBUG off, e.g.
-``https://auth.example.com``), ``OAUTH2_TRUSTED_PROXIES`` (comma separated).
+``https://auth.example.com``; ``make serve`` sets it from ``ALLOWED_HOSTS`` when it is unset),
+``OAUTH2_TRUSTED_PROXIES`` (comma separated).
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import strawberry
@@ -20,7 +19,7 @@ from gqlauth.graphql.permissions import (
     requires_read_write_scope,
     requires_scope,
 )
-from schema.types import GroupType, UserType, Viewer
+from schema.types import VIEW_USER, GroupType, UserType, Viewer, user_pk
 
 # Two typing gaps of the GraphQL libraries, marked where they occur:
 # - `field(description=...)` without a resolver is typed `Any` in strawberry and strawberry_django
@@ -29,31 +28,13 @@ from schema.types import GroupType, UserType, Viewer
 #   strawberry_django turns into the declared list (or the single object) and optimizes, and a
 #   User stands where the schema says UserType (its fields resolve from the model's attributes).
 
-# Reading users other than yourself takes this Django permission, besides the read scope.
-VIEW_USER = "auth.view_user"
-
-# A User ID as this API prints it: ASCII digits, at most 19 (a 64-bit primary key).
-_USER_PK = re.compile(r"[0-9]{1,19}")
-
-
-def user_pk(id: str) -> int | None:
-    """The primary key a User ID names, or None when it can name no user.
-
-    Anything else an ID may hold is no user's id, never an error: other Unicode digits, which
-    ``str.isdigit`` accepts and ``int`` may refuse ("²"), signs, spaces, and numbers with more
-    digits than ``int`` converts or a database column holds.
-    """
-    return int(id) if _USER_PK.fullmatch(id) else None
-
 
 @strawberry.type
 class Query:
     @requires_read_write_scope()
     @requires_permission(VIEW_USER, except_own=True)
     @strawberry_django.field(  # type: ignore[untyped-decorator]
-        description=(
-            f"Users by id, one page at a time. Without the {VIEW_USER} permission, only the caller."
-        )
+        description="Users by id, one page at a time."
     )
     def users(
         self, info: strawberry.Info, offset: int = 0, limit: int = DEFAULT_LIMIT
@@ -68,8 +49,8 @@ class Query:
     @requires_permission(VIEW_USER, except_own=True)
     @strawberry_django.field(  # type: ignore[untyped-decorator]
         description=(
-            "One user, or null when no user has this id. Without the "
-            f"{VIEW_USER} permission, only the caller: any other id is FORBIDDEN."
+            "One user, or null when no user has this id; without the permission, any other "
+            "id than the caller's is FORBIDDEN."
         )
     )
     def user(self, info: strawberry.Info, id: strawberry.ID) -> UserType | None:

@@ -1,14 +1,20 @@
 """Serve the project in production mode: what ``make serve`` runs.
 
-    SECRET_KEY=... ALLOWED_HOSTS=auth.example.com OAUTH2_ISSUER=https://auth.example.com \\
+    SECRET_KEY=... ALLOWED_HOSTS=auth.example.com \\
         python scripts/serve.py [--bind HOST:PORT] [--workers N]
 
-1. Refuses to start, with one message naming every missing variable, unless ``SECRET_KEY``,
-   ``ALLOWED_HOSTS`` and ``OAUTH2_ISSUER`` are set in the environment (exit status 2).
-2. Runs with ``DEBUG=0``, whatever the environment says.
-3. Runs ``manage.py check --deploy`` (an error stops start-up; warnings are printed: with no
+1. Refuses to start, with one message naming every missing variable, unless ``SECRET_KEY`` and
+   ``ALLOWED_HOSTS`` are set in the environment (exit status 2).
+2. Takes the issuer from ``OAUTH2_ISSUER`` when it is set; otherwise derives it from the first
+   ``ALLOWED_HOSTS`` entry (:func:`derived_issuer`: ``https://<host>``, or
+   ``http://<host>:<port of --bind>`` for a loopback host), prints one line naming it, and sets
+   ``OAUTH2_ISSUER`` for everything it starts. A wildcard first entry (``*``, ``.example.com``)
+   names no issuer: it refuses then, asking for ``OAUTH2_ISSUER`` (exit status 2).
+   ``--check-env`` stops after these two steps.
+3. Runs with ``DEBUG=0``, whatever the environment says.
+4. Runs ``manage.py check --deploy`` (an error stops start-up; warnings are printed: with no
    TLS-terminating proxy configured, the four about HTTPS), ``migrate`` and ``collectstatic``.
-4. Replaces itself with gunicorn: N sync workers (``--workers``, else ``WEB_CONCURRENCY``, else
+5. Replaces itself with gunicorn: N sync workers (``--workers``, else ``WEB_CONCURRENCY``, else
    2 per core plus one) forked from a master that loaded ``project.wsgi`` once (``--preload``),
    on ``--bind`` (default 127.0.0.1:8000), with the access log on stdout.
 
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,8 +39,19 @@ REQUIRED = {
     "python -c 'import secrets; print(secrets.token_urlsafe(50))'",
     "ALLOWED_HOSTS": "the host names this server answers to, comma separated, "
     "e.g. auth.example.com",
-    "OAUTH2_ISSUER": "the public URL of the server, e.g. https://auth.example.com",
 }
+ISSUER_HINT = "the public URL of the server, e.g. https://auth.example.com"
+# The hosts that an issuer may name over plain http (system check gqlauth.E012): this machine.
+# IPv6 as a URL writes it, which is how ALLOWED_HOSTS must list it too (Django compares the
+# Host header's "[::1]").
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
+# gunicorn's --bind: HOST, HOST:PORT or [IPv6]:PORT (port 8000 when left out); unix:PATH and
+# fd://N do not match, as they have no port.
+BIND = re.compile(r"(\[[^\]]*\]|[^:]*)(?::(\d+))?")
+
+
+class NoIssuerError(ValueError):
+    """The issuer cannot be derived; the message (serve's refusal) asks for ``OAUTH2_ISSUER``."""
 
 
 def missing_settings(environ: Mapping[str, str]) -> str | None:
@@ -46,6 +64,60 @@ def missing_settings(environ: Mapping[str, str]) -> str | None:
     ]
     lines += [f"  {name}: {REQUIRED[name]}" for name in missing]
     return "\n".join(lines)
+
+
+def _refusal(reason: str) -> NoIssuerError:
+    return NoIssuerError(
+        f"serve: set OAUTH2_ISSUER in the environment: {reason}:\n  OAUTH2_ISSUER: {ISSUER_HINT}"
+    )
+
+
+def derived_issuer(allowed_hosts: str, bind: str) -> str:
+    """The issuer for ``ALLOWED_HOSTS`` (its raw, comma-separated value) when none is set.
+
+    From the first entry, lower-cased: ``https://<host>`` for a host name or a non-loopback
+    address, since production sits behind a TLS-terminating proxy whose public name that is;
+    ``http://<host>:<port>`` for a loopback host (127.0.0.1, ``localhost``, ``::1`` or
+    ``[::1]``, written ``[::1]`` in the URL), where clients on this machine reach gunicorn
+    directly over plain http on ``bind``'s port (gqlauth.E012 allows http for loopback hosts
+    only). Raises :class:`NoIssuerError` when the first entry is a wildcard (``*``, or a leading
+    ``.``), which names no single host, when there is no entry, and for a loopback host when
+    ``bind`` has no port (``unix:PATH``, ``fd://N``).
+    """
+    hosts = [entry.strip().lower() for entry in allowed_hosts.split(",") if entry.strip()]
+    if not hosts:
+        raise _refusal("ALLOWED_HOSTS names no host")
+    host = hosts[0]
+    if host == "*" or host.startswith("."):
+        raise _refusal(
+            f"the first ALLOWED_HOSTS entry, {host!r}, is a wildcard and names no host to "
+            "derive the issuer from"
+        )
+    if host.count(":") > 1 and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address, bracketed as in a URL
+    if host not in LOOPBACK:
+        return f"https://{host}"
+    match = BIND.fullmatch(bind)
+    if match is None:
+        raise _refusal(f"the loopback host {host} is served on {bind}, which has no port")
+    return f"http://{host}:{match.group(2) or '8000'}"
+
+
+def choose_issuer(environ: Mapping[str, str], bind: str) -> tuple[str, str | None]:
+    """The issuer to serve with, and the line announcing it when it was derived (else None).
+
+    A non-blank ``OAUTH2_ISSUER`` always wins, as given (the system checks judge it at
+    start-up); otherwise :func:`derived_issuer` from ``ALLOWED_HOSTS``, which may raise
+    :class:`NoIssuerError`.
+    """
+    configured = environ.get("OAUTH2_ISSUER", "").strip()
+    if configured:
+        return configured, None
+    issuer = derived_issuer(environ.get("ALLOWED_HOSTS", ""), bind)
+    return issuer, (
+        f"serve: issuer {issuer}, from the first ALLOWED_HOSTS entry "
+        "(set OAUTH2_ISSUER to choose another)"
+    )
 
 
 def default_workers(environ: Mapping[str, str]) -> int:
@@ -125,12 +197,21 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    try:
+        issuer, announcement = choose_issuer(os.environ, args.bind)
+    except NoIssuerError as refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     if args.check_env:
         return 0
     workers = args.workers if args.workers is not None else default_workers(os.environ)
     if workers < 1:
         parser.error("--workers must be positive")
     os.environ["DEBUG"] = "0"
+    # The settings, and every worker gunicorn forks, read the issuer from here.
+    os.environ["OAUTH2_ISSUER"] = issuer
+    if announcement:
+        print(announcement, flush=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)

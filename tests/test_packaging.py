@@ -435,7 +435,7 @@ def test_the_guarded_field_needs_its_scope(site: Site) -> None:
     denied = site.graphql("{ greeting }", read)
     assert denied["data"] is None
     assert [e["extensions"] for e in denied["errors"]] == [
-        {"code": "FORBIDDEN", "requiredScopes": ["greet"]}
+        {"code": "FORBIDDEN", "requiredScopes": [["greet"]]}
     ]
     anonymous = site.graphql("{ greeting }")
     assert [e["extensions"]["code"] for e in anonymous["errors"]] == ["UNAUTHENTICATED"]

@@ -35,18 +35,22 @@ class UnauthenticatedError(ClientError):
 class ForbiddenError(ClientError):
     """The token lacks a scope, or its user a permission, that the field requires.
 
-    ``requiredScopes`` lists every scope of the field's scope rule, ``requiredPermissions``
-    every Django permission of its permission rule; each appears only when given.
+    ``requiredScopes`` holds the scope rule's alternatives as ``@requiresScopes`` nests them
+    (any of the lists, all scopes of one), ``requiredPermissions`` every Django permission of
+    the permission rule; each appears only when given.
     """
 
     code = "FORBIDDEN"
     MESSAGE: ClassVar[str] = "You do not have permission to perform this action."
 
     def __init__(
-        self, required_scopes: Iterable[str] = (), *, required_permissions: Iterable[str] = ()
+        self,
+        required_scopes: Iterable[Iterable[str]] = (),
+        *,
+        required_permissions: Iterable[str] = (),
     ) -> None:
         required: dict[str, object] = {}
-        if scopes := list(required_scopes):
+        if scopes := [list(alternative) for alternative in required_scopes]:
             required["requiredScopes"] = scopes
         if permissions := list(required_permissions):
             required["requiredPermissions"] = permissions

@@ -13,7 +13,8 @@ refused as a whole at validation, before anything runs or is written.
 
 With ``INTROSPECTION`` off, errors suggest no names ("Did you mean 'user'?" would hand out the
 schema piece by piece): validation and the coercion of variables run with graphql-core's
-``hide_suggestions``.
+``hide_suggestions``, and the federation field ``_service`` (whose ``sdl`` prints the whole
+schema) is refused like ``__schema``: a gateway then composes from an exported SDL.
 """
 
 from __future__ import annotations
@@ -180,6 +181,21 @@ def _password_hash_rule(max_hashes: int) -> type[ASTValidationRule]:
     return PasswordHashLimit
 
 
+class NoServiceSdl(ValidationRule):
+    """Refuses the root field ``_service`` (the federation SDL) when introspection is off."""
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        parent = self.context.get_parent_type()
+        if node.name.value == "_service" and parent is self.context.schema.query_type:
+            self.report_error(
+                GraphQLError(
+                    "GraphQL introspection has been disabled, but the requested query "
+                    "contained the field '_service'.",
+                    node,
+                )
+            )
+
+
 @cache
 def validation_rules(
     max_depth: int | None, max_aliases: int | None, introspection: bool, max_password_hashes: int
@@ -192,6 +208,7 @@ def validation_rules(
         rules.append(_alias_rule(max_aliases))
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
+        rules.append(NoServiceSdl)
     rules.append(_password_hash_rule(max_password_hashes))
     return tuple(rules)
 

@@ -1,11 +1,22 @@
-"""A strawberry ``Schema`` that fails closed and ships with the endpoint's defaults.
+"""A strawberry federation ``Schema`` that fails closed and ships with the endpoint's defaults.
 
-:class:`Schema` differs from ``strawberry.Schema`` in three ways:
+:class:`Schema` is a Federation 2 subgraph (``strawberry.federation.Schema``, linking federation
+v2.6, the newest version Hive Gateway's composition accepts): ``_service { sdl }`` prints the
+schema with ``@link`` importing the directives it uses, and ``_entities`` resolves the types
+that carry ``@key``. It differs from strawberry's in four ways:
 
 - **Fail closed.** Every root Query, Mutation and Subscription field must declare its access with
   one of :mod:`gqlauth.graphql.permissions`' rules; otherwise the build raises
   :class:`~gqlauth.graphql.permissions.ScopeConfigurationError` naming the fields. So do unknown
-  or missing scopes.
+  or missing scopes, and an entity type without a type-level rule.
+- **Rules in the SDL** as ``@authenticated`` / ``@requiresScopes``, in words in descriptions,
+  and type-level rules applied wherever the type is returned
+  (:mod:`gqlauth.graphql.declarations`).
+- **Guarded entities.** ``_entities`` checks each representation's type-level rules before its
+  ``resolve_reference`` runs, so neither a gateway nor anyone calling it directly reads an
+  entity the token's scopes do not allow; a denied or malformed representation is an error at
+  its own index, the others resolve. ``_service`` is open, like introspection, and refused
+  with it when ``GQLAUTH_GRAPHQL["INTROSPECTION"]`` is off.
 - **Default extensions**, each passed as a class so every request gets its own instance: parse and
   validation caches, the ``GQLAUTH_GRAPHQL`` limits (:mod:`gqlauth.graphql.hardening`, which
   also hides "Did you mean ...?" suggestions when introspection is off), the strawberry-django
@@ -24,13 +35,19 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import strawberry
+import strawberry.federation
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
-from strawberry.types.base import has_object_definition
+from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Key
+from strawberry.types import Info
+from strawberry.types.base import get_object_definition, has_object_definition
 from strawberry.types.execution import ExecutionContext, ExecutionResult
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from gqlauth.graphql.context import credentials_of
+from gqlauth.graphql.declarations import declare_access, entity_rules, is_entity
+from gqlauth.graphql.errors import BadUserInputError
 from gqlauth.graphql.hardening import (
     HardeningRules,
     HashesPassword,
@@ -44,7 +61,17 @@ from gqlauth.graphql.permissions import (
     ScopeConfigurationError,
 )
 
-__all__ = ["UNEXPECTED_ERROR_MESSAGE", "Schema", "UnexpectedError", "is_unexpected"]
+__all__ = [
+    "FEDERATION_VERSION",
+    "UNEXPECTED_ERROR_MESSAGE",
+    "Schema",
+    "UnexpectedError",
+    "is_unexpected",
+]
+
+# The federation version linked: v2.6, the newest @theguild/federation-composition (Hive
+# Gateway's composer) accepts, and new enough for @authenticated / @requiresScopes (v2.5).
+FEDERATION_VERSION = "2.6"
 
 logger = logging.getLogger("gqlauth.graphql")
 
@@ -138,11 +165,13 @@ def _declare_root_access(query: type, mutation: type | None, subscription: type 
         )
 
 
-class Schema(strawberry.Schema):
-    """A ``strawberry.Schema`` that refuses unguarded root fields; see the module docstring.
+class Schema(strawberry.federation.Schema):
+    """A federation subgraph schema that refuses unguarded root fields and entities; see the
+    module docstring.
 
     ``extensions`` are appended to :data:`DEFAULT_EXTENSIONS`; other keyword arguments go to
-    ``strawberry.Schema`` unchanged.
+    ``strawberry.federation.Schema`` unchanged (``federation_version`` defaults to
+    :data:`FEDERATION_VERSION`).
     """
 
     def __init__(
@@ -152,13 +181,22 @@ class Schema(strawberry.Schema):
         subscription: type | None = None,
         *,
         extensions: Iterable[ExtensionFactory] = (),
+        types: Iterable[type] = (),
         **kwargs: Any,
     ) -> None:
         _declare_root_access(query, mutation, subscription)
+        types = tuple(types)
+        declare_access((query, mutation, subscription, *types))
         extra = [ext for ext in extensions if ext not in DEFAULT_EXTENSIONS]
+        kwargs.setdefault("federation_version", FEDERATION_VERSION)
         try:
             super().__init__(
-                query, mutation, subscription, extensions=[*DEFAULT_EXTENSIONS, *extra], **kwargs
+                query,
+                mutation,
+                subscription,
+                extensions=[*DEFAULT_EXTENSIONS, *extra],
+                types=types,
+                **kwargs,
             )
         except TypeError as error:
             # graphql-core wraps exceptions raised while resolving a type's fields (where field
@@ -166,6 +204,61 @@ class Schema(strawberry.Schema):
             if isinstance(error.__cause__, ScopeConfigurationError):
                 raise error.__cause__ from None
             raise
+
+        # Every entity declares its access, which _entities checks (fail closed).
+        self._entities: dict[str, type] = {}
+        for definition in self.schema_converter.type_map.values():
+            origin = getattr(definition.definition, "origin", None)
+            if isinstance(origin, type) and has_object_definition(origin) and is_entity(origin):
+                entity_rules(origin)
+                self._entities[get_object_definition(origin, strict=True).name] = origin
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """``_entities``: each representation resolved after its type's access rules passed.
+
+        A representation that is not an object naming a known entity type and its key fields is
+        a ``BAD_USER_INPUT`` error at its index; a denied one the rule's error; either way the
+        others still resolve.
+        """
+        credentials = credentials_of(info)
+        results: list[Any] = []
+        for representation in representations:
+            entity = self._entity_of(representation)
+            if isinstance(entity, GraphQLError):
+                results.append(entity)
+                continue
+            try:
+                for rule in entity_rules(entity):
+                    rule.check(credentials)
+            except GraphQLError as denial:
+                results.append(denial)
+                continue
+            # strawberry's resolver pops __typename: hand it a copy.
+            copy = FederationAny(dict(representation))  # type: ignore[call-overload]
+            results.extend(super().entities_resolver(info, [copy]))
+        return results
+
+    def _entity_of(self, representation: object) -> type | GraphQLError:
+        """The entity type a representation names, or the error to answer it with."""
+        typename = representation.get("__typename") if isinstance(representation, dict) else None
+        entity = self._entities.get(typename) if isinstance(typename, str) else None
+        if entity is None:
+            return BadUserInputError(
+                "representations", "A representation names no entity type of this schema."
+            )
+        keys = [
+            str(directive.fields).split()
+            for directive in get_object_definition(entity, strict=True).directives or ()
+            if isinstance(directive, Key)
+        ]
+        assert isinstance(representation, dict)
+        if not any(all(name in representation for name in key) for key in keys):
+            return BadUserInputError(
+                "representations", f"A {typename} representation lacks its key fields."
+            )
+        return entity
 
     def _get_custom_context_kwargs(
         self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False

@@ -59,7 +59,7 @@ def test_scope_denial_over_wsgi(graphql_url, make_tokens):
                 "message": "You do not have permission to perform this action.",
                 "locations": [{"line": 1, "column": 3}],
                 "path": ["groups"],
-                "extensions": {"code": "FORBIDDEN", "requiredScopes": ["groups"]},
+                "extensions": {"code": "FORBIDDEN", "requiredScopes": [["groups"]]},
             }
         ],
     }

@@ -228,7 +228,7 @@ def test_a_scope_denial_is_a_200_partial_result(gql, make_tokens, make_user, acc
                 "message": "You do not have permission to perform this action.",
                 "locations": [{"line": 1, "column": 45}],
                 "path": ["user", "groups"],
-                "extensions": {"code": "FORBIDDEN", "requiredScopes": ["groups"]},
+                "extensions": {"code": "FORBIDDEN", "requiredScopes": [["groups"]]},
             }
         ],
     }

@@ -7,10 +7,10 @@ import asyncio
 
 import pytest
 import strawberry
+from strawberry.federation.schema_directives import RequiresScopes
 
 from gqlauth.graphql.errors import ForbiddenError, UnauthenticatedError
 from gqlauth.graphql.permissions import (
-    RequiresScope,
     ScopeConfigurationError,
     authenticated,
     own_records_only,
@@ -33,7 +33,7 @@ def denied(path: list[object], *scopes: str) -> tuple[str, list[object], dict[st
     return (
         "You do not have permission to perform this action.",
         path,
-        {"code": "FORBIDDEN", "requiredScopes": list(scopes)},
+        {"code": "FORBIDDEN", "requiredScopes": [list(scopes)]},
     )
 
 
@@ -129,7 +129,7 @@ def test_scopes_are_validated_against_the_current_settings(settings):
         def guarded(self) -> int:
             return 1
 
-    assert '@requiresScope(scopes: ["admin"])' in Schema(query=Query).as_str()
+    assert '@requiresScopes(scopes: [["admin"]])' in Schema(query=Query).as_str()
 
 
 def test_two_scope_requirements_on_one_field_fail_the_build():
@@ -191,9 +191,10 @@ def test_rebuilding_a_schema_keeps_one_directive_per_field():
 
     Schema(query=Query)
     sdl = Schema(query=Query).as_str()
-    assert sdl.count('@requiresScope(scopes: ["read"])') == 1
+    assert sdl.count('@requiresScopes(scopes: [["read"]])') == 1
+    assert sdl.count("Requires a bearer token with the scope read.") == 1
     (field,) = Query.__strawberry_definition__.fields
-    assert [type(d) for d in field.directives] == [RequiresScope]
+    assert [type(d) for d in field.directives] == [RequiresScopes]
 
 
 # --- read / write by operation type ------------------------------------------------------------
@@ -220,8 +221,8 @@ def _read_write_schema() -> Schema:
 def test_read_write_scope_is_read_on_queries_and_write_on_mutations():
     schema = _read_write_schema()
     sdl = schema.as_str()
-    assert 'items: [Int!]! @requiresScope(scopes: ["read"])' in sdl
-    assert 'addItem: Int! @requiresScope(scopes: ["write"])' in sdl
+    assert 'items: [Int!]! @requiresScopes(scopes: [["read"]])' in sdl
+    assert 'addItem: Int! @requiresScopes(scopes: [["write"]])' in sdl
 
     read = schema.execute_sync("{ items }", context_value=context("read"))
     assert read.data == {"items": [1, 2]}
@@ -240,8 +241,8 @@ def test_read_write_scope_follows_read_scope_and_write_scope_settings(settings):
         "WRITE_SCOPE": "edit",
     }
     sdl = _read_write_schema().as_str()
-    assert 'items: [Int!]! @requiresScope(scopes: ["view"])' in sdl
-    assert 'addItem: Int! @requiresScope(scopes: ["edit"])' in sdl
+    assert 'items: [Int!]! @requiresScopes(scopes: [["view"]])' in sdl
+    assert 'addItem: Int! @requiresScopes(scopes: [["edit"]])' in sdl
 
 
 # --- request time ------------------------------------------------------------------------------
@@ -325,12 +326,12 @@ def test_async_fields_are_checked_too():
 def test_error_classes_carry_the_documented_messages_and_codes():
     assert UnauthenticatedError().extensions == {"code": "UNAUTHENTICATED"}
     assert UnauthenticatedError().message == "Authentication credentials were not provided."
-    assert ForbiddenError(["groups"]).extensions == {
+    assert ForbiddenError([["groups"], ["read", "write"]]).extensions == {
         "code": "FORBIDDEN",
-        "requiredScopes": ["groups"],
+        "requiredScopes": [["groups"], ["read", "write"]],
     }
     assert (
-        ForbiddenError(["groups"]).message == "You do not have permission to perform this action."
+        ForbiddenError([["groups"]]).message == "You do not have permission to perform this action."
     )
 
 
@@ -430,31 +431,31 @@ class PermissionQuery:
 PERMISSION_SCHEMA = Schema(query=PermissionQuery)
 
 
-def test_permissions_are_shown_in_the_sdl_after_the_scopes():
+def test_permissions_are_stated_in_descriptions_and_scopes_in_directives():
+    """No federation directive states a Django permission: the description does, in words."""
     sdl = PERMISSION_SCHEMA.as_str()
 
     assert (
-        'staffOnly: String! @requiresScope(scopes: ["read"]) '
-        '@requiresPermission(permissions: ["auth.view_user", "auth.change_user"])'
+        '  """\n  Requires a bearer token with the scope read. The token\'s user must hold the '
+        'Django permissions auth.view_user and auth.change_user.\n  """\n'
+        '  staffOnly: String! @requiresScopes(scopes: [["read"]])\n'
     ) in sdl
     assert (
-        'groupsStaff: String! @requiresScope(scopes: ["groups"]) '
-        '@requiresPermission(permissions: ["auth.view_group"])'
+        '  """\n  Requires a bearer token with the scope read. The token\'s user must hold the '
+        'Django permission auth.view_user, or gets only their own records.\n  """\n'
+        '  visible: String! @requiresScopes(scopes: [["read"]])\n'
     ) in sdl
     assert (
-        'visible: String! @requiresScope(scopes: ["read"]) '
-        '@requiresPermission(permissions: ["auth.view_user"], exceptOwn: true)'
+        '  """The token\'s user must hold the Django permission auth.view_permission."""\n'
+        "  audit: String\n"
     ) in sdl
-    assert 'audit: String @requiresPermission(permissions: ["auth.view_permission"])' in sdl
-    assert (
-        "directive @requiresPermission(permissions: [String!]!, exceptOwn: Boolean! = false) "
-        "on FIELD_DEFINITION"
-    ) in sdl
+    assert "requiresPermission" not in sdl
+    assert "directive @" not in sdl  # federation's directives come through @link
 
 
-def test_a_rebuilt_schema_keeps_one_permission_directive_per_field():
+def test_a_rebuilt_schema_keeps_one_description_per_field():
     Schema(query=PermissionQuery)
-    assert Schema(query=PermissionQuery).as_str().count('"auth.change_user"]') == 1
+    assert Schema(query=PermissionQuery).as_str().count("auth.change_user.") == 1
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ def test_permission_denials_and_client_errors_are_neither_logged_nor_masked(capl
         (
             "You do not have permission to perform this action.",
             ["guarded"],
-            {"code": "FORBIDDEN", "requiredScopes": ["groups"]},
+            {"code": "FORBIDDEN", "requiredScopes": [["groups"]]},
         ),
         (
             "name is too long.",

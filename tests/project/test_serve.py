@@ -22,7 +22,14 @@ from urllib.parse import urlencode
 import pytest
 from django.db import connection
 
-from scripts.serve import REQUIRED, default_workers, missing_settings
+from scripts.serve import (
+    REQUIRED,
+    NoIssuerError,
+    choose_issuer,
+    default_workers,
+    derived_issuer,
+    missing_settings,
+)
 from tests.load.server import children, database_url, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,15 +71,90 @@ def production_environment(port: int, database: str, **extra: str) -> dict[str, 
 
 
 def test_missing_settings_names_every_missing_variable_with_an_example():
-    message = missing_settings({"ALLOWED_HOSTS": "example.com", "OAUTH2_ISSUER": "  "})
+    message = missing_settings({"ALLOWED_HOSTS": "  ", "OAUTH2_ISSUER": "https://a.example"})
     assert message is not None
-    assert message.splitlines()[0] == (
-        "serve: set SECRET_KEY, OAUTH2_ISSUER in the environment (production mode runs with "
-        "DEBUG off):"
-    )
-    assert f"  SECRET_KEY: {REQUIRED['SECRET_KEY']}" in message
+    assert message.splitlines() == [
+        "serve: set SECRET_KEY, ALLOWED_HOSTS in the environment (production mode runs with "
+        "DEBUG off):",
+        f"  SECRET_KEY: {REQUIRED['SECRET_KEY']}",
+        f"  ALLOWED_HOSTS: {REQUIRED['ALLOWED_HOSTS']}",
+    ]
     assert "secrets.token_urlsafe(50)" in message
-    assert missing_settings(dict.fromkeys(REQUIRED, "x")) is None
+
+
+def test_only_secret_key_and_allowed_hosts_are_required():
+    assert list(REQUIRED) == ["SECRET_KEY", "ALLOWED_HOSTS"]
+    assert missing_settings({"SECRET_KEY": "x", "ALLOWED_HOSTS": "auth.example.com"}) is None
+
+
+# --- the issuer --------------------------------------------------------------------------------
+
+
+def test_a_real_host_gives_an_https_issuer_whatever_the_bind():
+    # Production sits behind a TLS-terminating proxy whose public name is the first host.
+    assert (
+        derived_issuer("Auth.Example.com,api.example.com", "0.0.0.0:9000")
+        == "https://auth.example.com"
+    )
+    assert derived_issuer(" 203.0.113.7 ,*", "127.0.0.1:8000") == "https://203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    ("allowed_hosts", "bind", "issuer"),
+    [
+        ("127.0.0.1", "127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("127.0.0.1,auth.example.com", "127.0.0.1:9123", "http://127.0.0.1:9123"),
+        ("localhost", "0.0.0.0:8765", "http://localhost:8765"),
+        # gunicorn's default port when --bind names none.
+        ("LOCALHOST", "127.0.0.1", "http://localhost:8000"),
+    ],
+)
+def test_a_loopback_host_gives_an_http_issuer_on_the_bind_port(allowed_hosts, bind, issuer):
+    assert derived_issuer(allowed_hosts, bind) == issuer
+
+
+@pytest.mark.parametrize("allowed_hosts", ["[::1]", "::1"])
+def test_the_ipv6_loopback_gives_a_bracketed_http_issuer(allowed_hosts):
+    assert derived_issuer(allowed_hosts, "[::1]:8443") == "http://[::1]:8443"
+
+
+@pytest.mark.parametrize("first", ["*", ".example.com"])
+def test_a_wildcard_first_host_is_refused_asking_for_the_issuer(first):
+    with pytest.raises(NoIssuerError) as refused:
+        derived_issuer(f"{first},auth.example.com", "127.0.0.1:8000")
+
+    assert str(refused.value) == (
+        f"serve: set OAUTH2_ISSUER in the environment: the first ALLOWED_HOSTS entry, {first!r}, "
+        "is a wildcard and names no host to derive the issuer from:\n"
+        "  OAUTH2_ISSUER: the public URL of the server, e.g. https://auth.example.com"
+    )
+
+
+def test_a_loopback_host_on_a_unix_socket_is_refused():
+    with pytest.raises(NoIssuerError) as refused:
+        derived_issuer("localhost", "unix:/run/gqlauth.sock")
+
+    assert str(refused.value).splitlines()[0] == (
+        "serve: set OAUTH2_ISSUER in the environment: the loopback host localhost is served on "
+        "unix:/run/gqlauth.sock, which has no port:"
+    )
+
+
+def test_an_explicit_issuer_wins_and_is_not_announced():
+    environ = {"ALLOWED_HOSTS": "*", "OAUTH2_ISSUER": " https://id.example.com/tenant "}
+
+    assert choose_issuer(environ, "127.0.0.1:8000") == ("https://id.example.com/tenant", None)
+
+
+@pytest.mark.parametrize("unset", [{}, {"OAUTH2_ISSUER": "  "}])
+def test_a_derived_issuer_is_announced_with_how_to_override_it(unset):
+    environ = {"ALLOWED_HOSTS": "auth.example.com", **unset}
+
+    assert choose_issuer(environ, "127.0.0.1:8000") == (
+        "https://auth.example.com",
+        "serve: issuer https://auth.example.com, from the first ALLOWED_HOSTS entry "
+        "(set OAUTH2_ISSUER to choose another)",
+    )
 
 
 def test_default_workers_follow_web_concurrency_else_the_cores():
@@ -105,12 +187,30 @@ def test_serve_without_secret_key_stops_with_a_clear_message():
 def test_make_serve_checks_the_environment_before_any_setup():
     make = shutil.which("make")
     assert make is not None
-    env = clean_environment(ALLOWED_HOSTS="127.0.0.1", OAUTH2_ISSUER="http://127.0.0.1")
+    env = clean_environment(ALLOWED_HOSTS="127.0.0.1")
 
     refused = subprocess.run(
         [make, "-s", "serve-env", f"PYTHON={sys.executable}"],
         cwd=ROOT,
         env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    wildcard = subprocess.run(
+        [make, "-s", "serve-env", f"PYTHON={sys.executable}"],
+        cwd=ROOT,
+        env={**env, "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "*"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    derived = subprocess.run(
+        [make, "-s", "serve-env", f"PYTHON={sys.executable}"],
+        cwd=ROOT,
+        env={**env, "SECRET_KEY": "k" * 50},
         capture_output=True,
         text=True,
         timeout=60,
@@ -128,11 +228,39 @@ def test_make_serve_checks_the_environment_before_any_setup():
 
     assert refused.returncode != 0
     assert "serve: set SECRET_KEY in the environment" in refused.stderr
+    assert wildcard.returncode != 0
+    assert "serve: set OAUTH2_ISSUER in the environment: the first ALLOWED_HOSTS entry, '*'," in (
+        wildcard.stderr
+    )
+    # The issuer can be derived: the check passes quietly; serve.py announces it when it starts.
+    assert (derived.returncode, derived.stdout, derived.stderr) == (0, "", "")
     lines = planned.stdout.splitlines()
     check = next(i for i, line in enumerate(lines) if "scripts/serve.py --check-env" in line)
     serve = next(i for i, line in enumerate(lines) if "scripts/serve.py --bind" in line)
     assert check < serve
+    assert lines[check].endswith("scripts/serve.py --check-env --bind 0.0.0.0:9000")
     assert lines[serve].endswith("scripts/serve.py --bind 0.0.0.0:9000 --workers 3")
+
+
+def test_serve_with_a_wildcard_first_host_and_no_issuer_stops_with_a_clear_message():
+    env = clean_environment(SECRET_KEY="k" * 50, ALLOWED_HOSTS=".example.com")
+
+    done = subprocess.run(
+        [sys.executable, "scripts/serve.py", "--bind", "127.0.0.1:8000"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "serve: set OAUTH2_ISSUER in the environment: the first ALLOWED_HOSTS entry, "
+        "'.example.com', is a wildcard and names no host to derive the issuer from:\n"
+        "  OAUTH2_ISSUER: the public URL of the server, e.g. https://auth.example.com\n"
+    )
 
 
 # --- the proxy settings and the deployment checks --------------------------------------------
@@ -305,10 +433,19 @@ def fresh_database(request, tmp_path) -> Iterator[str]:
             yield url
 
 
-def test_make_serve_starts_a_working_production_server_from_a_fresh_state(fresh_database, tmp_path):
+def test_serve_starts_a_working_server_from_a_fresh_state_given_only_the_key_and_hosts(
+    fresh_database, tmp_path
+):
     port = free_port()
+    # Only SECRET_KEY and ALLOWED_HOSTS (and the test's own database): the issuer is derived.
     # DEBUG=1 in the environment too: production mode turns it off regardless.
-    env = production_environment(port, fresh_database, DEBUG="1")
+    env = clean_environment(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=fresh_database,
+        DEBUG="1",
+    )
+    issuer = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -326,7 +463,15 @@ def test_make_serve_starts_a_working_production_server_from_a_fresh_state(fresh_
         # gunicorn replaced serve.py in the same process, and forked two workers.
         assert len(children(process.pid)) == 2
         output = log.read_text()
+        assert output.startswith(
+            f"serve: issuer {issuer}, from the first ALLOWED_HOSTS entry "
+            "(set OAUTH2_ISSUER to choose another)\n"
+        )
         assert "Applying gqlauth.0001" in output
+        status, _, body = _get(f"{base}/.well-known/oauth-authorization-server")
+        assert status == 200
+        metadata = json.loads(body)
+        assert (metadata["issuer"], metadata["token_endpoint"]) == (issuer, f"{issuer}/o/token/")
         # The deployment checks ran: only the TLS-proxy warnings, as nothing here sets them.
         assert sorted(set(CHECK_ID.findall(output))) == [
             "security.W004",
@@ -356,7 +501,13 @@ def test_make_serve_starts_a_working_production_server_from_a_fresh_state(fresh_
             done = subprocess.run(
                 [sys.executable, "manage.py", *command],
                 cwd=ROOT,
-                env={**env, "DEBUG": "0", "DJANGO_SUPERUSER_PASSWORD": password},
+                # manage.py reads the settings without serve.py: give it the issuer serve printed.
+                env={
+                    **env,
+                    "DEBUG": "0",
+                    "OAUTH2_ISSUER": issuer,
+                    "DJANGO_SUPERUSER_PASSWORD": password,
+                },
                 capture_output=True,
                 text=True,
                 timeout=120,

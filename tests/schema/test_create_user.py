@@ -90,8 +90,8 @@ def test_the_permission_may_come_from_a_group_or_being_superuser(gql, world):
     member = world.make_user("member", groups=("adders",))
     root = world.make_user("root", is_superuser=True)
 
-    by_group = create(gql, world.token("write", user=member), username="carol")
-    by_superuser = create(gql, world.token("write", user=root), username="dave")
+    by_group = create(gql, world.token("read", "write", user=member), username="carol")
+    by_superuser = create(gql, world.token("read", "write", user=root), username="dave")
 
     assert by_group.data["createUser"]["username"] == "carol"
     assert by_superuser.data["createUser"]["username"] == "dave"
@@ -103,7 +103,20 @@ def test_a_user_with_the_permission_still_needs_the_write_scope(gql, world):
     response = create(gql, world.token("read", user=creator))
 
     assert [(e["path"], e["extensions"]) for e in response.errors] == [
-        (["createUser"], {"code": "FORBIDDEN", "requiredScopes": ["write"]})
+        (["createUser"], {"code": "FORBIDDEN", "requiredScopes": [["write"]]})
+    ]
+    assert not User.objects.filter(username="carol").exists()
+
+
+def test_the_user_it_returns_needs_the_read_scope_and_nothing_is_created_without_it(gql, world):
+    """User requires read wherever it is returned: a write-only token creates nothing."""
+    creator = world.make_user("creator", permissions=("auth.add_user",))
+
+    response = create(gql, world.token("write", user=creator))
+
+    assert response.data is None
+    assert [(e["path"], e["extensions"]) for e in response.errors] == [
+        (["createUser"], {"code": "FORBIDDEN", "requiredScopes": [["read"]]})
     ]
     assert not User.objects.filter(username="carol").exists()
 

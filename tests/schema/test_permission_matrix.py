@@ -5,7 +5,9 @@ callers: no Authorization header; tokens of alice, who holds no permission, with
 below (``none`` is a token granted no scope at all); tokens of clerk, who holds
 ``auth.view_user`` and ``auth.add_user``; of root, a superuser; of the application itself
 (``client_credentials``: no user, so no permission). Then tokens the view must refuse.
-Columns are operations.
+Columns are operations, federation's ``_entities`` and ``_service`` included: an entity read by
+key needs what reading it through a root field needs (``User``: the read scope, and
+``auth.view_user`` for anyone but the caller; ``Group``: the groups scope).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 
 from gqlauth import tokens
 from gqlauth.models import AccessToken
@@ -29,22 +31,38 @@ OWNPART = "own, partial"
 NOPROF = "no profile"  # me answers, but its user needs the read scope
 SCOPE = "scope"  # the root field is FORBIDDEN: a scope is missing
 PERM = "permission"  # the root field is FORBIDDEN: the user lacks a permission
+RETURNS = "returned type"  # the root field is FORBIDDEN: the type it returns needs a scope
 ANON = "anonymous"
 
-OPERATIONS = ("users", "usersGroups", "user", "otherUser", "groups", "me", "createUser")
+OPERATIONS = (
+    "users", "usersGroups", "user", "otherUser", "groups", "me", "createUser",
+    "entityUser", "entityOtherUser", "entityGroup", "service",
+)  # fmt: skip
 MATRIX = {
     # caller                     users  usersGroups user   otherUser groups me      createUser
-    "no token":                  (ANON,  ANON,      ANON,  ANON,     ANON,  ANON,   ANON),
-    "none":                      (SCOPE, SCOPE,     SCOPE, SCOPE,    SCOPE, NOPROF, SCOPE),
-    "read":                      (OWN,   OWNPART,   OK,    PERM,     SCOPE, OK,     SCOPE),
-    "write":                     (SCOPE, SCOPE,     SCOPE, SCOPE,    SCOPE, NOPROF, PERM),
-    "groups":                    (SCOPE, SCOPE,     SCOPE, SCOPE,    OK,    NOPROF, SCOPE),
-    "read groups":               (OWN,   OWN,       OK,    PERM,     OK,    OK,     SCOPE),
-    "read write groups":         (OWN,   OWN,       OK,    PERM,     OK,    OK,     PERM),
-    "clerk: read":               (OK,    PART,      OK,    OK,       SCOPE, OK,     SCOPE),
-    "clerk: read write groups":  (OK,    OK,        OK,    OK,       OK,    OK,     OK),
-    "root: read write groups":   (OK,    OK,        OK,    OK,       OK,    OK,     OK),
-    "client: read write groups": (PERM,  PERM,      PERM,  PERM,     OK,    OK,     PERM),
+    #                            entityUser entityOtherUser entityGroup service
+    "no token":                  (ANON,  ANON,      ANON,  ANON,     ANON,  ANON,   ANON,
+                                  ANON,  ANON,      ANON,  OK),
+    "none":                      (SCOPE, SCOPE,     SCOPE, SCOPE,    SCOPE, NOPROF, SCOPE,
+                                  SCOPE, SCOPE,     SCOPE, OK),
+    "read":                      (OWN,   OWNPART,   OK,    PERM,     SCOPE, OK,     SCOPE,
+                                  OK,    PERM,      SCOPE, OK),
+    "write":                     (SCOPE, SCOPE,     SCOPE, SCOPE,    SCOPE, NOPROF, RETURNS,
+                                  SCOPE, SCOPE,     SCOPE, OK),
+    "groups":                    (SCOPE, SCOPE,     SCOPE, SCOPE,    OK,    NOPROF, SCOPE,
+                                  SCOPE, SCOPE,     OK,    OK),
+    "read groups":               (OWN,   OWN,       OK,    PERM,     OK,    OK,     SCOPE,
+                                  OK,    PERM,      OK,    OK),
+    "read write groups":         (OWN,   OWN,       OK,    PERM,     OK,    OK,     PERM,
+                                  OK,    PERM,      OK,    OK),
+    "clerk: read":               (OK,    PART,      OK,    OK,       SCOPE, OK,     SCOPE,
+                                  OK,    OK,        SCOPE, OK),
+    "clerk: read write groups":  (OK,    OK,        OK,    OK,       OK,    OK,     OK,
+                                  OK,    OK,        OK,    OK),
+    "root: read write groups":   (OK,    OK,        OK,    OK,       OK,    OK,     OK,
+                                  OK,    OK,        OK,    OK),
+    "client: read write groups": (PERM,  PERM,      PERM,  PERM,     OK,    OK,     PERM,
+                                  PERM,  PERM,      OK,    OK),
 }  # fmt: skip
 INVALID_TOKENS = {
     "expired": "The access token expired.",
@@ -74,6 +92,8 @@ class Operation:
     ok: Callable[[Caller], Any]  # expected data when allowed
     denied_data: Any = None  # data when the root field is refused
     variables: Callable[[Any], dict[str, Any]] = field(default=lambda world: {})
+    path: tuple[Any, ...] = ()  # where a refusal is reported, when not at the root field
+    returned_scopes: list[str] = field(default_factory=list)  # the returned type's rule
 
 
 @dataclass(frozen=True)
@@ -81,6 +101,11 @@ class Caller:
     name: str
     username: str | None  # None: a client token
     scopes: list[str]
+
+
+ENTITIES = """query Entities($r: [_Any!]!) {
+  _entities(representations: $r) { ... on User { username email } ... on Group { name } }
+}"""
 
 
 def users(with_groups: bool, own: str | None = None) -> list[dict[str, Any]]:
@@ -146,6 +171,46 @@ OPS = {
         ["write"],
         ["auth.add_user"],
         lambda caller: {"createUser": {"username": "carol"}},
+        returned_scopes=["read"],
+    ),
+    "entityUser": Operation(
+        ENTITIES,
+        "_entities",
+        ["read"],
+        ["auth.view_user"],
+        lambda caller: {"_entities": [{"username": "alice", "email": "alice@example.com"}]},
+        denied_data={"_entities": [None]},
+        variables=lambda world: {"r": [{"__typename": "User", "id": str(world.alice.pk)}]},
+        path=("_entities", 0),
+    ),
+    "entityOtherUser": Operation(
+        ENTITIES,
+        "_entities",
+        ["read"],
+        ["auth.view_user"],
+        lambda caller: {"_entities": [{"username": "bob", "email": "bob@example.com"}]},
+        denied_data={"_entities": [None]},
+        variables=lambda world: {"r": [{"__typename": "User", "id": str(world.bob.pk)}]},
+        path=("_entities", 0),
+    ),
+    "entityGroup": Operation(
+        ENTITIES,
+        "_entities",
+        ["groups"],
+        [],
+        lambda caller: {"_entities": [{"name": "staff"}]},
+        denied_data={"_entities": [None]},
+        variables=lambda world: {
+            "r": [{"__typename": "Group", "id": str(Group.objects.get(name="staff").pk)}]
+        },
+        path=("_entities", 0),
+    ),
+    "service": Operation(
+        "{ _service { __typename } }",
+        "_service",
+        [],
+        [],
+        lambda caller: {"_service": {"__typename": "_Service"}},
     ),
 }
 
@@ -209,7 +274,7 @@ def groups_denied(listed: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "data": {"users": [{**user, "groups": None} for user in listed]},
         "errors": [
-            error(FORBIDDEN, ["users", i, "groups"], code="FORBIDDEN", requiredScopes=["groups"])
+            error(FORBIDDEN, ["users", i, "groups"], code="FORBIDDEN", requiredScopes=[["groups"]])
             for i in range(len(listed))
         ],
     }
@@ -234,21 +299,21 @@ def expected(operation: Operation, name: str, outcome: str) -> tuple[int, dict[s
     if outcome == NOPROF:
         return HTTPStatus.OK, {
             "data": {"me": {"scopes": caller.scopes, "user": None}},
-            "errors": [error(FORBIDDEN, ["me", "user"], code="FORBIDDEN", requiredScopes=["read"])],
+            "errors": [
+                error(FORBIDDEN, ["me", "user"], code="FORBIDDEN", requiredScopes=[["read"]])
+            ],
         }
+    path = list(operation.path or [operation.root])
     if outcome == SCOPE:
+        denial = error(FORBIDDEN, path, code="FORBIDDEN", requiredScopes=[operation.scopes])
+    elif outcome == RETURNS:
         denial = error(
-            FORBIDDEN, [operation.root], code="FORBIDDEN", requiredScopes=operation.scopes
+            FORBIDDEN, path, code="FORBIDDEN", requiredScopes=[operation.returned_scopes]
         )
     elif outcome == PERM:
-        denial = error(
-            FORBIDDEN,
-            [operation.root],
-            code="FORBIDDEN",
-            requiredPermissions=operation.permissions,
-        )
+        denial = error(FORBIDDEN, path, code="FORBIDDEN", requiredPermissions=operation.permissions)
     else:
-        denial = error(UNAUTHENTICATED, [operation.root], code="UNAUTHENTICATED")
+        denial = error(UNAUTHENTICATED, path, code="UNAUTHENTICATED")
     return HTTPStatus.OK, {"data": operation.denied_data, "errors": [denial]}
 
 
@@ -299,12 +364,14 @@ def test_matrix_declares_what_the_schema_declares():
     from schema.api import schema
 
     for operation in OPS.values():
+        if operation.root.startswith("_"):
+            continue  # federation's fields: test_entities.py checks what guards them
         graphql_root = "Mutation" if operation.query.startswith("mutation") else "Query"
         root = schema.get_type_by_name(graphql_root)
         name = schema.config.name_converter.get_graphql_name
         (definition,) = [f for f in root.fields if name(f) == operation.root]
         rules = definition.extensions
-        scopes = [list(r.scopes) for r in rules if isinstance(r, ScopeRequirement)]
+        scopes = [list(a) for r in rules if isinstance(r, ScopeRequirement) for a in r.alternatives]
         permissions = [list(r.permissions) for r in rules if isinstance(r, PermissionRequirement)]
         assert scopes == ([operation.scopes] if operation.scopes else [])
         assert permissions == ([operation.permissions] if operation.permissions else [])

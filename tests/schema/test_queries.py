@@ -297,7 +297,7 @@ def test_me_shows_the_callers_profile_only_with_read(gql, world, scopes):
 
     assert response.data == {"me": {"scopes": list(scopes), "user": None}}
     assert [(e["path"], e["extensions"]) for e in response.errors] == [
-        (["me", "user"], {"code": "FORBIDDEN", "requiredScopes": ["read"]})
+        (["me", "user"], {"code": "FORBIDDEN", "requiredScopes": [["read"]]})
     ]
     with_read = gql.post("{ me { user { email } } }", token=world.token("read", *scopes))
     assert with_read.body == {"data": {"me": {"user": {"email": "alice@example.com"}}}}

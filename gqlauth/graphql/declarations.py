@@ -1,0 +1,167 @@
+"""Writing the access rules into the schema: directives, descriptions and type-level rules.
+
+Called by :class:`gqlauth.graphql.schema.Schema` before strawberry converts the types, on every
+object type and interface reachable from the roots (and ``types=``):
+
+- **Directives.** Each field's and type's rules print as Apollo Federation's ``@authenticated``
+  and ``@requiresScopes`` (federation spec v2.5+), so a gateway enforces the same rules at its
+  edge. Permission rules have no federation directive: only our server can know a user's
+  Django permissions.
+- **Type-level rules** (a rule decorating a type) apply wherever the type is returned, as the
+  federation spec says: each field returning it gets a
+  :class:`~gqlauth.graphql.permissions.ReturnedTypeRule`, checked after the field's own scope
+  rule and before its permission rule, so our view answers exactly what a gateway would.
+- **Descriptions.** Each guarded field's (and type's) description ends with its requirement in
+  words, so GraphiQL's documentation and explorer show it.
+
+Idempotent: a schema built twice from the same classes (tests, changed settings) replaces what
+the previous build wrote instead of stacking it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from strawberry.federation.schema_directives import Authenticated as AuthenticatedDirective
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.schema_directives import RequiresScopes as RequiresScopesDirective
+from strawberry.types.base import (
+    get_object_definition,
+    has_object_definition,
+)
+from strawberry.types.field import StrawberryField
+from strawberry.types.union import StrawberryUnion
+
+from gqlauth.graphql.permissions import (
+    AccessRule,
+    PermissionRequirement,
+    ReturnedTypeRule,
+    ScopeConfigurationError,
+    ScopeRequirement,
+    lowered,
+    type_rules,
+)
+
+__all__ = ["declare_access", "entity_rules"]
+
+_OUR_DIRECTIVES = (AuthenticatedDirective, RequiresScopesDirective)
+_BASE_DESCRIPTION = "_gqlauth_base_description"
+
+
+def _named_types(annotation: Any) -> Iterator[type]:
+    """The object types and interfaces a field's type names, through lists, nulls and unions."""
+    while hasattr(annotation, "of_type"):
+        annotation = annotation.of_type
+    if isinstance(annotation, StrawberryUnion):
+        for member in annotation.types:
+            yield from _named_types(member)
+    elif isinstance(annotation, type) and has_object_definition(annotation):
+        yield annotation
+
+
+def _reachable(roots: Iterable[type | None]) -> list[type]:
+    """Every object type and interface reachable from ``roots``, each once, roots first."""
+    seen: dict[type, None] = {}
+    pending = [root for root in roots if root is not None and has_object_definition(root)]
+    while pending:
+        cls = pending.pop(0)
+        if cls in seen:
+            continue
+        seen[cls] = None
+        definition = get_object_definition(cls, strict=True)
+        pending.extend(interface.origin for interface in definition.interfaces)
+        for field in definition.fields:
+            pending.extend(_named_types(field.type))
+    return list(seen)
+
+
+def _described(owner: Any, sentences: list[str]) -> str | None:
+    """``owner``'s own description followed by ``sentences``; remembers the original."""
+    if not hasattr(owner, _BASE_DESCRIPTION):
+        setattr(owner, _BASE_DESCRIPTION, owner.description)
+    base: str | None = getattr(owner, _BASE_DESCRIPTION)
+    unique = list(dict.fromkeys(sentences))
+    return " ".join([*([base] if base else []), *unique]) or None
+
+
+def _with_directives(current: Iterable[object], rules: Iterable[AccessRule]) -> list[object]:
+    """``current`` without our directives of a previous build, plus those of ``rules``."""
+    kept = [d for d in current if not isinstance(d, _OUR_DIRECTIVES)]
+    return kept + [d for rule in rules if (d := rule.directive()) is not None]
+
+
+def _declare_type(cls: type) -> None:
+    definition = get_object_definition(cls, strict=True)
+    rules = type_rules(cls)
+    label = f"Type {definition.name!r}"
+    for rule in rules:
+        if isinstance(rule, ScopeRequirement):
+            rule.validate(label)
+    if sum(isinstance(rule, ScopeRequirement) for rule in rules) > 1:
+        raise ScopeConfigurationError(
+            f"{label} has two scope requirements; list all scopes in one requires_scope(...), "
+            "and alternatives with |."
+        )
+    definition.directives = _with_directives(definition.directives or (), rules)
+    if rules:
+        definition.description = _described(
+            definition, [f"Every field returning a {definition.name} {lowered(rules)}"]
+        )
+
+
+def _declare_field(field: StrawberryField) -> None:
+    for stale in [ext for ext in field.extensions if isinstance(ext, ReturnedTypeRule)]:
+        field.extensions.remove(stale)
+    own = [ext for ext in field.extensions if isinstance(ext, AccessRule)]
+    returned = [
+        ReturnedTypeRule(get_object_definition(cls, strict=True).name, rules)
+        for cls in _named_types(field.type)
+        if (rules := type_rules(cls))
+    ]
+    # Extensions run from the last in the list to the first: the returned type's rules go just
+    # below (before, in the list) the field's own scope rules, above its permission rule.
+    scoped = [
+        i
+        for i, ext in enumerate(field.extensions)
+        if not isinstance(ext, PermissionRequirement) and isinstance(ext, AccessRule)
+    ]
+    position = scoped[0] if scoped else len(field.extensions)
+    field.extensions[position:position] = returned
+    field.directives = _with_directives(field.directives, own)
+    # A returned type's rule that the field's own rules imply goes without saying.
+    implied = [rule for rule in returned if all(any(o.implies(r) for o in own) for r in rule.rules)]
+    sentences = [rule.describe() for rule in reversed(own)]
+    sentences += [rule.describe() for rule in returned if rule not in implied]
+    if sentences:
+        field.description = _described(field, sentences)
+
+
+def declare_access(roots: Iterable[type | None]) -> None:
+    """Write directives, descriptions and type-level rules into every reachable type."""
+    for cls in _reachable(roots):
+        _declare_type(cls)
+        for field in get_object_definition(cls, strict=True).fields:
+            _declare_field(field)
+
+
+def entity_rules(cls: type) -> tuple[AccessRule, ...]:
+    """The rules ``_entities`` checks before resolving a representation of ``cls``.
+
+    An entity (a type with ``@key``) must declare type-level access, ``public()`` included:
+    ``_entities`` reads it by key alone, outside every field that guards it elsewhere (fail
+    closed, like root fields).
+    """
+    definition = get_object_definition(cls, strict=True)
+    rules = type_rules(cls)
+    if not rules:
+        raise ScopeConfigurationError(
+            f"Entity type {definition.name!r} (it has @key) declares no access: decorate it "
+            "with requires_scope(...), authenticated() or public(), which _entities checks."
+        )
+    return rules
+
+
+def is_entity(cls: type) -> bool:
+    """Whether ``cls`` is a federation entity (carries ``@key``)."""
+    return any(isinstance(d, Key) for d in get_object_definition(cls, strict=True).directives or ())
