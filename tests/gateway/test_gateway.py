@@ -240,7 +240,7 @@ def test_the_gateway_gives_every_token_the_same_data_and_denials_as_the_subgraph
     )
     supergraph = build_schema(stack.supergraph.read_text())
 
-    outcomes, statuses, gateway_bodies = {}, {}, {}
+    outcomes, statuses, bodies = {}, {}, {}
     with (
         closing(Connection(port)) as direct,
         closing(Connection(stack.gateway.port)) as through,
@@ -268,7 +268,7 @@ def test_the_gateway_gives_every_token_the_same_data_and_denials_as_the_subgraph
                         HTTPStatus.UNAUTHORIZED if refused_by_gateway else HTTPStatus.OK,
                     ),
                 )
-                gateway_bodies[token_name, case.name] = theirs.body
+                bodies[token_name, case.name] = (ours.body, theirs.body)
                 outcomes[token_name, case.name] = (
                     our_outcome(checked(ours), case.ref_field),
                     gateway_outcome(checked(theirs), case.ref_field, root),
@@ -296,10 +296,48 @@ def test_the_gateway_gives_every_token_the_same_data_and_denials_as_the_subgraph
     assert outcomes["superuser, read write", "createUser"][0] == Outcome(
         {"createUser": {"email": "new@example.com"}}, frozenset()
     )
-    # The gateway's form for a denied list field in an object (answers.folded undoes it).
-    assert gateway_bodies["user without permissions, read", "me.user"]["data"] == {
+    # The two forms, as README.md's "Behind a federation gateway" shows them (answers.py
+    # aligns them): errors per list element or per list field; null propagation or not; a type
+    # rule refusing the entity or each of its fields; a list field's null under a key "@".
+    assert forms(bodies["user without permissions, read", "users.groups"]) == (
+        {"users": [{"id": str(plain.pk), "groups": None}]},
+        [(["users", 0, "groups"], "FORBIDDEN")],
+        {"users": [{"id": str(plain.pk), "groups": None}]},
+        [(["users", "@", "groups"], "UNAUTHORIZED_FIELD_OR_TYPE")],
+    )
+    assert forms(bodies["no token", "users"]) == (
+        None,
+        [(["users"], "UNAUTHENTICATED")],
+        {"users": None},
+        [(["users"], "UNAUTHORIZED_FIELD_OR_TYPE")],
+    )
+    refused = "UNAUTHORIZED_FIELD_OR_TYPE"
+    assert forms(bodies["superuser, groups", "_entities(User)"]) == (
+        {"_entities": [None]},
+        [(["_entities", 0], "FORBIDDEN")],
+        {"userRef": {"id": None, "username": None, "email": None, "@": {"groups": None}}},
+        [
+            (["userRef", "id"], refused),
+            (["userRef", "username"], refused),
+            (["userRef", "email"], refused),
+            (["userRef", "@", "groups"], refused),
+        ],
+    )
+    assert bodies["user without permissions, read", "me.user"][1]["data"] == {
         "me": {"user": {"id": str(plain.pk), "username": plain.username, "@": {"groups": None}}}
     }
+
+
+def forms(bodies: tuple[dict[str, Any], dict[str, Any]]) -> tuple[Any, ...]:
+    """Each body's data and its errors' (path, code), ours first."""
+    return tuple(
+        part
+        for body in bodies
+        for part in (
+            body["data"],
+            [(error["path"], error["extensions"]["code"]) for error in body.get("errors", [])],
+        )
+    )
 
 
 def test_a_token_neither_side_accepts_is_refused_by_both_without_data(
