@@ -84,7 +84,7 @@ def test_alternatives_without_a_token_are_unauthenticated():
 
 
 def test_read_write_scope_cannot_take_alternatives():
-    with pytest.raises(ScopeConfigurationError, match="cannot be combined with |"):
+    with pytest.raises(ScopeConfigurationError, match=r"cannot be combined with \|"):
         requires_read_write_scope() | requires_scope("groups")
 
 
