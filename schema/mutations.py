@@ -5,14 +5,17 @@ from __future__ import annotations
 import strawberry
 
 from gqlauth.graphql.hardening import hashes_password
-from gqlauth.graphql.permissions import requires_permission, requires_read_write_scope
+from gqlauth.graphql.permissions import requires_permission, requires_scope
 from schema import accounts
 from schema.types import UserType
 
 
 @strawberry.type
 class Mutation:
-    @requires_read_write_scope()
+    # read too: the User it returns requires it (a type-level rule). Said on the field as well,
+    # so that a gateway reading type-level rules as rules on the type's own fields (Hive
+    # Gateway does) refuses this field as a whole, exactly as this server does.
+    @requires_scope("read", "write")
     @requires_permission("auth.add_user")
     @hashes_password()
     # strawberry types mutation(description=...) without a resolver as Any (strawberry#1929).

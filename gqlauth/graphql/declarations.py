@@ -30,6 +30,7 @@ from strawberry.types.base import (
     get_object_definition,
     has_object_definition,
 )
+from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
 from strawberry.types.union import StrawberryUnion
 
@@ -40,6 +41,7 @@ from gqlauth.graphql.permissions import (
     ScopeConfigurationError,
     ScopeRequirement,
     lowered,
+    named_definition,
     type_rules,
 )
 
@@ -49,14 +51,17 @@ _OUR_DIRECTIVES = (AuthenticatedDirective, RequiresScopesDirective)
 _BASE_DESCRIPTION = "_gqlauth_base_description"
 
 
-def _named_types(annotation: Any) -> Iterator[type]:
-    """The object types and interfaces a field's type names, through lists, nulls and unions."""
+def _named_types(annotation: Any) -> Iterator[Any]:
+    """What a field's type names, through lists, nulls and unions: object types, interfaces,
+    enums (their class) and ``strawberry.scalar`` scalars (their wrapper)."""
     while hasattr(annotation, "of_type"):
         annotation = annotation.of_type
     if isinstance(annotation, StrawberryUnion):
         for member in annotation.types:
             yield from _named_types(member)
-    elif isinstance(annotation, type) and has_object_definition(annotation):
+    elif isinstance(annotation, StrawberryEnumDefinition):
+        yield annotation.wrapped_cls
+    elif named_definition(annotation) is not None:
         yield annotation
 
 
@@ -72,7 +77,7 @@ def _reachable(roots: Iterable[type | None]) -> list[type]:
         definition = get_object_definition(cls, strict=True)
         pending.extend(interface.origin for interface in definition.interfaces)
         for field in definition.fields:
-            pending.extend(_named_types(field.type))
+            pending.extend(t for t in _named_types(field.type) if has_object_definition(t))
     return list(seen)
 
 
@@ -91,8 +96,9 @@ def _with_directives(current: Iterable[object], rules: Iterable[AccessRule]) -> 
     return kept + [d for rule in rules if (d := rule.directive()) is not None]
 
 
-def _declare_type(cls: type) -> None:
-    definition = get_object_definition(cls, strict=True)
+def _declare_type(cls: object) -> None:
+    """Directives and description of a type-level rule's target (validated)."""
+    definition = named_definition(cls)
     rules = type_rules(cls)
     label = f"Type {definition.name!r}"
     for rule in rules:
@@ -115,7 +121,7 @@ def _declare_field(field: StrawberryField) -> None:
         field.extensions.remove(stale)
     own = [ext for ext in field.extensions if isinstance(ext, AccessRule)]
     returned = [
-        ReturnedTypeRule(get_object_definition(cls, strict=True).name, rules)
+        ReturnedTypeRule(named_definition(cls).name, rules)
         for cls in _named_types(field.type)
         if (rules := type_rules(cls))
     ]
@@ -139,10 +145,16 @@ def _declare_field(field: StrawberryField) -> None:
 
 def declare_access(roots: Iterable[type | None]) -> None:
     """Write directives, descriptions and type-level rules into every reachable type."""
+    leaves: dict[object, None] = {}
     for cls in _reachable(roots):
         _declare_type(cls)
         for field in get_object_definition(cls, strict=True).fields:
             _declare_field(field)
+            leaves.update(
+                (t, None) for t in _named_types(field.type) if not has_object_definition(t)
+            )
+    for leaf in leaves:  # enums and scalars
+        _declare_type(leaf)
 
 
 def entity_rules(cls: type) -> tuple[AccessRule, ...]:

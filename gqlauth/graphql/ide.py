@@ -7,9 +7,9 @@ inline script, so it is sent with the strict :data:`gqlauth.csp.POLICY` ('self' 
 Whether the IDE is served at all (``GQLAUTH_GRAPHQL["GRAPHIQL"]``) is decided by the view.
 
 With ``GQLAUTH_GRAPHQL["GRAPHIQL_CLIENT_ID"]`` set, the page also has a **Sign in** button:
-``ide.js`` runs the authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636) as that public
-client, with the page itself as the redirect URI, and checks ``iss`` (RFC 9207) against the
-issuer rendered here. Everything the script needs comes through ``data-*`` attributes.
+``graphiql-sign-in.js`` runs the authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636) as
+that public client, with the page itself as the redirect URI, and checks ``iss`` (RFC 9207)
+against the issuer rendered here. Everything the script needs comes through ``data-*`` attributes.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Every rule is a strawberry :class:`~strawberry.extensions.FieldExtension` that also works as a
 decorator above ``@strawberry.field``, ``@strawberry.mutation`` or ``@strawberry_django.field``,
-and the scope rules also above a type's ``@strawberry.type`` (a *type-level* rule)::
+and the scope rules also above a type's ``@strawberry.type`` (a *type-level* rule; also on an
+interface, an enum, or a scalar made with ``strawberry.scalar``)::
 
     @requires_scope("read")
     @strawberry.field
@@ -61,7 +62,9 @@ from strawberry.extensions import FieldExtension
 from strawberry.federation.schema_directives import Authenticated as AuthenticatedDirective
 from strawberry.federation.schema_directives import RequiresScopes as RequiresScopesDirective
 from strawberry.types.base import has_object_definition
+from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
+from strawberry.types.scalar import ScalarDefinition
 
 from gqlauth.conf import oauth2_settings
 from gqlauth.graphql.context import BearerCredentials, credentials_of
@@ -81,6 +84,7 @@ __all__ = [
     "ScopeConfigurationError",
     "ScopeRequirement",
     "authenticated",
+    "named_definition",
     "own_records_only",
     "public",
     "records_visible_to",
@@ -130,15 +134,16 @@ class AccessRule(FieldExtension, abc.ABC):
         if isinstance(target, StrawberryField):
             target.extensions.append(self)
             return target
-        if isinstance(target, type) and has_object_definition(target):
+        if named_definition(target) is not None:
             if not self.type_level:
                 raise TypeError(
                     f"{type(self).__name__} applies to fields only; on a type use "
                     "requires_scope(...), authenticated() or public()."
                 )
             # The type's own rules only, never a base class's.
-            setattr(target, _TYPE_RULES, (*target.__dict__.get(_TYPE_RULES, ()), self))
-            return target  # type: ignore[return-value]
+            rules = (*vars(target).get(_TYPE_RULES, ()), self)
+            setattr(target, _TYPE_RULES, rules)
+            return target
         raise TypeError(
             f"{type(self).__name__} decorates a strawberry field: place it above "
             "@strawberry.field, @strawberry.mutation or @strawberry_django.field."
@@ -181,9 +186,22 @@ class AccessRule(FieldExtension, abc.ABC):
         return result
 
 
-def type_rules(cls: type) -> tuple[AccessRule, ...]:
-    """The type-level rules declared on ``cls`` itself (not inherited), in declaration order."""
-    rules: tuple[AccessRule, ...] = cls.__dict__.get(_TYPE_RULES, ())
+def named_definition(target: object) -> Any:
+    """strawberry's definition of a type a rule may decorate (an object type, an interface, an
+    enum or a scalar made with ``strawberry.scalar``), or None for anything else."""
+    if has_object_definition(target):
+        return target.__strawberry_definition__
+    definition = getattr(target, "__strawberry_definition__", None)
+    if isinstance(definition, StrawberryEnumDefinition):
+        return definition
+    definition = getattr(target, "_scalar_definition", None)
+    return definition if isinstance(definition, ScalarDefinition) else None
+
+
+def type_rules(target: object) -> tuple[AccessRule, ...]:
+    """The type-level rules declared on ``target`` itself (not inherited), in declaration
+    order."""
+    rules: tuple[AccessRule, ...] = vars(target).get(_TYPE_RULES, ())
     # Decorators apply bottom-up; the one written first (on top) comes last: reverse it.
     return tuple(reversed(rules))
 

@@ -58,6 +58,7 @@ from gqlauth.graphql.permissions import (
     AccessRule,
     Public,
     ReadWriteScope,
+    ReturnedTypeRule,
     ScopeConfigurationError,
 )
 
@@ -142,7 +143,13 @@ def _declare_root_access(query: type, mutation: type | None, subscription: type 
         definition = root.__strawberry_definition__
         for field in definition.fields:
             label = f"{definition.name}.{field.python_name}"
-            rules = [ext for ext in field.extensions if isinstance(ext, AccessRule)]
+            # The rules of the type a field returns (added by an earlier build) are not the
+            # field's own declaration.
+            rules = [
+                ext
+                for ext in field.extensions
+                if isinstance(ext, AccessRule) and not isinstance(ext, ReturnedTypeRule)
+            ]
             if not rules:
                 missing.append(label)
             elif len(rules) > 1 and any(isinstance(rule, Public) for rule in rules):

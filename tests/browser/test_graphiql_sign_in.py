@@ -35,7 +35,7 @@ from tests.browser.pages import (
 
 pytestmark = pytest.mark.browser
 
-# The key ide.js keeps a pending sign-in's state and verifier under (sessionStorage).
+# The key graphiql-sign-in.js keeps a pending sign-in's state and verifier under (sessionStorage).
 PENDING_KEY = "gqlauth.graphiql.sign-in"
 
 

@@ -103,20 +103,20 @@ def test_a_user_with_the_permission_still_needs_the_write_scope(gql, world):
     response = create(gql, world.token("read", user=creator))
 
     assert [(e["path"], e["extensions"]) for e in response.errors] == [
-        (["createUser"], {"code": "FORBIDDEN", "requiredScopes": [["write"]]})
+        (["createUser"], {"code": "FORBIDDEN", "requiredScopes": [["read", "write"]]})
     ]
     assert not User.objects.filter(username="carol").exists()
 
 
-def test_the_user_it_returns_needs_the_read_scope_and_nothing_is_created_without_it(gql, world):
-    """User requires read wherever it is returned: a write-only token creates nothing."""
+def test_creating_needs_read_too_and_a_write_only_token_creates_nothing(gql, world):
+    """User requires read wherever it is returned; createUser says so itself."""
     creator = world.make_user("creator", permissions=("auth.add_user",))
 
     response = create(gql, world.token("write", user=creator))
 
     assert response.data is None
     assert [(e["path"], e["extensions"]) for e in response.errors] == [
-        (["createUser"], {"code": "FORBIDDEN", "requiredScopes": [["read"]]})
+        (["createUser"], {"code": "FORBIDDEN", "requiredScopes": [["read", "write"]]})
     ]
     assert not User.objects.filter(username="carol").exists()
 

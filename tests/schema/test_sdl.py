@@ -31,7 +31,7 @@ GUARDED = {
     ("Query", "users"): [["read"]],
     ("Query", "user"): [["read"]],
     ("Query", "groups"): [["groups"]],
-    ("Mutation", "createUser"): [["write"]],
+    ("Mutation", "createUser"): [["read", "write"]],
     ("User", "groups"): [["groups"]],
     ("Viewer", "user"): [["read"]],
 }

@@ -38,7 +38,7 @@ def test_every_asset_is_served_by_this_project(client):
         "react-dom.production.min.js",
         "graphiql.min.js",
         "plugin-explorer.umd.js",
-        "ide.js",
+        "graphiql-sign-in.js",
     ]
     assert not [u for u in urls if "//" in u]  # no absolute URL, so no other host
     for asset in assets:
