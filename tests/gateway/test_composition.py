@@ -71,7 +71,7 @@ def test_our_published_sdl_composes_into_a_supergraph_with_its_access_rules(
         ("Query", "user"): [read],
         ("Query", "groups"): [groups],
         ("Query", "me"): ["@authenticated"],
-        ("Mutation", "createUser"): ['@requiresScopes(scopes: [["write"]])'],
+        ("Mutation", "createUser"): ['@requiresScopes(scopes: [["read", "write"]])'],
         ("User", "groups"): [groups],
         ("Viewer", "user"): [read],
         ("User", None): [read],
