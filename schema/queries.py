@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import strawberry
-import strawberry_django
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
@@ -20,20 +19,28 @@ from gqlauth.graphql.permissions import (
     requires_read_write_scope,
     requires_scope,
 )
+from gqlauth.graphql.selections import selects
 from schema.types import GroupType, UserType, Viewer
 
 # Two typing gaps of the GraphQL libraries, marked where they occur:
-# - `field(description=...)` without a resolver is typed `Any` in strawberry and strawberry_django
-#   (strawberry#1929), so mypy calls the decorator untyped although the field is fully typed.
-# - A strawberry_django type is not its model: resolvers return the model's QuerySet, which
-#   strawberry_django turns into the declared list (or the single object) and optimizes, and a
-#   User stands where the schema says UserType (its fields resolve from the model's attributes).
+# - `field(description=...)` without a resolver is typed `Any` in strawberry (strawberry#1929),
+#   so mypy calls the decorator untyped although the field is fully typed.
+# - UserType and GroupType are not their models: resolvers return model instances, and a User
+#   stands where the schema says UserType (its fields resolve from the model's attributes).
 
 # Reading users other than yourself takes this Django permission, besides the read scope.
 VIEW_USER = "auth.view_user"
 
 # A User ID as this API prints it: ASCII digits, at most 19 (a 64-bit primary key).
 _USER_PK = re.compile(r"[0-9]{1,19}")
+
+
+def _users(info: strawberry.Info) -> QuerySet[Any]:
+    """The users' queryset shaped for the selection: their groups in one more query, if asked."""
+    users: QuerySet[Any] = get_user_model().objects.all()
+    if selects(info, "groups"):
+        users = users.prefetch_related("groups")
+    return users
 
 
 def user_pk(id: str) -> int | None:
@@ -50,7 +57,7 @@ def user_pk(id: str) -> int | None:
 class Query:
     @requires_read_write_scope()
     @requires_permission(VIEW_USER, except_own=True)
-    @strawberry_django.field(  # type: ignore[untyped-decorator]
+    @strawberry.field(  # type: ignore[untyped-decorator]
         description=(
             f"Users by id, one page at a time. Without the {VIEW_USER} permission, only the caller."
         )
@@ -59,14 +66,14 @@ class Query:
         self, info: strawberry.Info, offset: int = 0, limit: int = DEFAULT_LIMIT
     ) -> list[UserType]:
         page = window(offset, limit)
-        users: QuerySet[Any] = get_user_model().objects.order_by("pk")
+        users = _users(info).order_by("pk")
         if (own := own_records_only(info)) is not None:
             users = users.filter(pk=own.user.pk)
-        return users[page]  # type: ignore[return-value]
+        return list(users[page])
 
     @requires_read_write_scope()
     @requires_permission(VIEW_USER, except_own=True)
-    @strawberry_django.field(  # type: ignore[untyped-decorator]
+    @strawberry.field(  # type: ignore[untyped-decorator]
         description=(
             "One user, or null when no user has this id. Without the "
             f"{VIEW_USER} permission, only the caller: any other id is FORBIDDEN."
@@ -79,14 +86,15 @@ class Query:
             raise own.refusal()  # whether or not that user exists
         if pk is None:
             return None
-        return get_user_model().objects.filter(pk=pk)  # type: ignore[return-value]
+        user: UserType | None = _users(info).filter(pk=pk).first()
+        return user
 
     @requires_scope("groups")
-    @strawberry_django.field(  # type: ignore[untyped-decorator]
+    @strawberry.field(  # type: ignore[untyped-decorator]
         description="Groups by name, one page at a time."
     )
     def groups(self, offset: int = 0, limit: int = DEFAULT_LIMIT) -> list[GroupType]:
-        return Group.objects.order_by("name", "pk")[window(offset, limit)]  # type: ignore[return-value]
+        return list(Group.objects.order_by("name", "pk")[window(offset, limit)])  # type: ignore[arg-type]
 
     @authenticated()
     @strawberry.field(  # type: ignore[untyped-decorator]

@@ -8,8 +8,10 @@
   or missing scopes.
 - **Default extensions**, each passed as a class so every request gets its own instance: parse and
   validation caches, the ``GQLAUTH_GRAPHQL`` limits (:mod:`gqlauth.graphql.hardening`, which
-  also hides "Did you mean ...?" suggestions when introspection is off), the strawberry-django
-  query optimizer, and masking of unexpected errors.
+  also hides "Did you mean ...?" suggestions when introspection is off) and masking of
+  unexpected errors. No per-field hook: strawberry-django's query optimizer runs for every
+  resolved field, which made it the largest cost of a list; root resolvers shape their
+  querysets themselves (:mod:`gqlauth.graphql.selections`).
 - **Errors.** Client errors (any ``GraphQLError`` raised on purpose, such as a scope denial, and
   parse / validation errors) are returned as they are and not logged. Any other exception is
   logged on ``gqlauth.graphql`` with its traceback and reaches the client as "Unexpected error."
@@ -29,7 +31,6 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 from strawberry.types.base import has_object_definition
 from strawberry.types.execution import ExecutionContext, ExecutionResult
-from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from gqlauth.graphql.hardening import (
     HardeningRules,
@@ -99,7 +100,6 @@ DEFAULT_EXTENSIONS: tuple[ExtensionFactory, ...] = (
     ParserCache,
     HardeningRules,
     Validation,
-    DjangoOptimizerExtension,
     MaskUnexpectedErrors,
 )
 
