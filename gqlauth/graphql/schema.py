@@ -11,7 +11,9 @@
   also hides "Did you mean ...?" suggestions when introspection is off) and masking of
   unexpected errors. No per-field hook: strawberry-django's query optimizer runs for every
   resolved field, which made it the largest cost of a list; root resolvers shape their
-  querysets themselves (:mod:`gqlauth.graphql.selections`).
+  querysets themselves (:mod:`gqlauth.graphql.selections`), and objects made only of plain
+  attribute fields skip graphql-core's per-field machinery
+  (:mod:`gqlauth.graphql.execution`).
 - **Errors.** Client errors (any ``GraphQLError`` raised on purpose, such as a scope denial, and
   parse / validation errors) are returned as they are and not logged. Any other exception is
   logged on ``gqlauth.graphql`` with its traceback and reaches the client as "Unexpected error."
@@ -32,6 +34,7 @@ from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 from strawberry.types.base import has_object_definition
 from strawberry.types.execution import ExecutionContext, ExecutionResult
 
+from gqlauth.graphql.execution import PlainFieldsExecutor
 from gqlauth.graphql.hardening import (
     HardeningRules,
     HashesPassword,
@@ -141,8 +144,9 @@ def _declare_root_access(query: type, mutation: type | None, subscription: type 
 class Schema(strawberry.Schema):
     """A ``strawberry.Schema`` that refuses unguarded root fields; see the module docstring.
 
-    ``extensions`` are appended to :data:`DEFAULT_EXTENSIONS`; other keyword arguments go to
-    ``strawberry.Schema`` unchanged.
+    ``extensions`` are appended to :data:`DEFAULT_EXTENSIONS`; ``execution_context_class``
+    defaults to :class:`~gqlauth.graphql.execution.PlainFieldsExecutor`; other keyword
+    arguments go to ``strawberry.Schema`` unchanged.
     """
 
     def __init__(
@@ -155,6 +159,7 @@ class Schema(strawberry.Schema):
         **kwargs: Any,
     ) -> None:
         _declare_root_access(query, mutation, subscription)
+        kwargs.setdefault("execution_context_class", PlainFieldsExecutor)
         extra = [ext for ext in extensions if ext not in DEFAULT_EXTENSIONS]
         try:
             super().__init__(
