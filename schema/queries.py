@@ -19,7 +19,7 @@ from gqlauth.graphql.permissions import (
     requires_read_write_scope,
     requires_scope,
 )
-from gqlauth.graphql.selections import selects
+from gqlauth.graphql.selections import selected_names
 from schema.types import GroupType, UserType, Viewer
 
 # Two typing gaps of the GraphQL libraries, marked where they occur:
@@ -35,10 +35,27 @@ VIEW_USER = "auth.view_user"
 _USER_PK = re.compile(r"[0-9]{1,19}")
 
 
+# UserType's fields read from the user's own row: GraphQL name -> model attribute.
+_USER_COLUMNS = {
+    "id": "id",
+    "username": "username",
+    "email": "email",
+    "firstName": "first_name",
+    "lastName": "last_name",
+}
+# Fields that need no column of the user's row.
+_NO_COLUMN = frozenset({"groups", "__typename"})
+
+
 def _users(info: strawberry.Info) -> QuerySet[Any]:
-    """The users' queryset shaped for the selection: their groups in one more query, if asked."""
+    """The users' queryset shaped for the selection: only the selected columns (when every
+    selected field is known here; reading a deferred one would cost a query per user) and
+    their groups in one more query, if asked."""
     users: QuerySet[Any] = get_user_model().objects.all()
-    if selects(info, "groups"):
+    names = selected_names(info)
+    if names <= _USER_COLUMNS.keys() | _NO_COLUMN:
+        users = users.only("id", *(_USER_COLUMNS[name] for name in names - _NO_COLUMN))
+    if "groups" in names:
         users = users.prefetch_related("groups")
     return users
 

@@ -17,41 +17,38 @@ if TYPE_CHECKING:
     from graphql import FragmentDefinitionNode, SelectionSetNode
     from strawberry.types import Info
 
-__all__ = ["selects"]
+__all__ = ["selected_names"]
 
 
-def _selects(
+def _collect(
     selection_sets: Iterable[SelectionSetNode | None],
-    name: str,
+    names: set[str],
     fragments: dict[str, FragmentDefinitionNode],
     seen: set[str],
-) -> bool:
+) -> None:
     for selection_set in selection_sets:
         if selection_set is None:
             continue
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                if selection.name.value == name:
-                    return True
+                names.add(selection.name.value)
             elif isinstance(selection, InlineFragmentNode):
-                if _selects((selection.selection_set,), name, fragments, seen):
-                    return True
+                _collect((selection.selection_set,), names, fragments, seen)
             elif isinstance(selection, FragmentSpreadNode):
                 spread = selection.name.value
                 fragment = fragments.get(spread)
-                if fragment is None or spread in seen:
-                    continue
-                seen.add(spread)
-                if _selects((fragment.selection_set,), name, fragments, seen):
-                    return True
-    return False
+                if fragment is not None and spread not in seen:
+                    seen.add(spread)
+                    _collect((fragment.selection_set,), names, fragments, seen)
 
 
-def selects(info: Info[Any, Any], name: str) -> bool:
-    """Whether the field being resolved selects the child field ``name`` (its schema name).
+def selected_names(info: Info[Any, Any]) -> frozenset[str]:
+    """The schema names of every child field the field being resolved mentions.
 
-    Counts every mention, also under ``@skip`` / ``@include`` and type conditions: an answer of
-    True may do work the client turns down, never miss work it asks for.
+    A superset of what runs: fields under ``@skip`` / ``@include`` and type conditions count,
+    so a resolver may do work the client turns down, never miss work it asks for.
     """
     raw = info._raw_info
-    return _selects((node.selection_set for node in raw.field_nodes), name, raw.fragments, set())
+    names: set[str] = set()
+    _collect((node.selection_set for node in raw.field_nodes), names, raw.fragments, set())
+    return frozenset(names)
