@@ -35,7 +35,7 @@ class Mutation:
         first_name: str | None = strawberry.UNSET,
         last_name: str | None = strawberry.UNSET,
     ) -> UserType:
-        # A strawberry_django type is not its model: UserType's fields resolve from the User.
+        # UserType is not the model: its fields resolve from the User's attributes.
         return accounts.create_user(  # type: ignore[return-value]
             username=username,
             password=password,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-import strawberry_django
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
@@ -19,35 +18,59 @@ from gqlauth.graphql.permissions import (
     requires_read_write_scope,
     requires_scope,
 )
+from gqlauth.graphql.selections import selected_names
 from schema.types import VIEW_USER, GroupType, UserType, Viewer, user_pk
 
 # Two typing gaps of the GraphQL libraries, marked where they occur:
-# - `field(description=...)` without a resolver is typed `Any` in strawberry and strawberry_django
-#   (strawberry#1929), so mypy calls the decorator untyped although the field is fully typed.
-# - A strawberry_django type is not its model: resolvers return the model's QuerySet, which
-#   strawberry_django turns into the declared list (or the single object) and optimizes, and a
-#   User stands where the schema says UserType (its fields resolve from the model's attributes).
+# - `field(description=...)` without a resolver is typed `Any` in strawberry (strawberry#1929),
+#   so mypy calls the decorator untyped although the field is fully typed.
+# - UserType and GroupType are not their models: resolvers return model instances, and a User
+#   stands where the schema says UserType (its fields resolve from the model's attributes).
+
+# UserType's fields read from the user's own row: GraphQL name -> model attribute.
+_USER_COLUMNS = {
+    "id": "id",
+    "username": "username",
+    "email": "email",
+    "firstName": "first_name",
+    "lastName": "last_name",
+}
+# Fields that need no column of the user's row.
+_NO_COLUMN = frozenset({"groups", "__typename"})
+
+
+def _users(info: strawberry.Info) -> QuerySet[Any]:
+    """The users' queryset shaped for the selection: only the selected columns (when every
+    selected field is known here; reading a deferred one would cost a query per user) and
+    their groups in one more query, if asked."""
+    users: QuerySet[Any] = get_user_model().objects.all()
+    names = selected_names(info)
+    if names <= _USER_COLUMNS.keys() | _NO_COLUMN:
+        users = users.only("id", *(_USER_COLUMNS[name] for name in names - _NO_COLUMN))
+    if "groups" in names:
+        users = users.prefetch_related("groups")
+    return users
 
 
 @strawberry.type
 class Query:
     @requires_read_write_scope()
     @requires_permission(VIEW_USER, except_own=True)
-    @strawberry_django.field(  # type: ignore[untyped-decorator]
+    @strawberry.field(  # type: ignore[untyped-decorator]
         description="Users by id, one page at a time."
     )
     def users(
         self, info: strawberry.Info, offset: int = 0, limit: int = DEFAULT_LIMIT
     ) -> list[UserType]:
         page = window(offset, limit)
-        users: QuerySet[Any] = get_user_model().objects.order_by("pk")
+        users = _users(info).order_by("pk")
         if (own := own_records_only(info)) is not None:
             users = users.filter(pk=own.user.pk)
-        return users[page]  # type: ignore[return-value]
+        return list(users[page])
 
     @requires_read_write_scope()
     @requires_permission(VIEW_USER, except_own=True)
-    @strawberry_django.field(  # type: ignore[untyped-decorator]
+    @strawberry.field(  # type: ignore[untyped-decorator]
         description=(
             "One user, or null when no user has this id; without the permission, any other "
             "id than the caller's is FORBIDDEN."
@@ -60,14 +83,15 @@ class Query:
             raise own.refusal()  # whether or not that user exists
         if pk is None:
             return None
-        return get_user_model().objects.filter(pk=pk)  # type: ignore[return-value]
+        user: UserType | None = _users(info).filter(pk=pk).first()
+        return user
 
     @requires_scope("groups")
-    @strawberry_django.field(  # type: ignore[untyped-decorator]
+    @strawberry.field(  # type: ignore[untyped-decorator]
         description="Groups by name, one page at a time."
     )
     def groups(self, offset: int = 0, limit: int = DEFAULT_LIMIT) -> list[GroupType]:
-        return Group.objects.order_by("name", "pk")[window(offset, limit)]  # type: ignore[return-value]
+        return list(Group.objects.order_by("name", "pk")[window(offset, limit)])  # type: ignore[arg-type]
 
     @authenticated()
     @strawberry.field(  # type: ignore[untyped-decorator]

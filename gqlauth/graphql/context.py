@@ -43,6 +43,9 @@ class BearerCredentials:
     _user: Any = field(default=_UNLOADED, repr=False, compare=False)
     # Answers of has_perm() for this request: permission -> held.
     _held: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Access rules that let these credentials through (gqlauth.graphql.permissions): each is
+    # checked once per request, not once per object of a list.
+    allowed_by: set[object] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @classmethod
     def from_token(cls, token: bearer.VerifiedToken) -> BearerCredentials:

@@ -166,10 +166,24 @@ class AccessRule(FieldExtension, abc.ABC):
         a returned type's rule the field's own rule implies goes without saying)."""
         return False
 
+    def decide(self, info: Info[Any, Any]) -> None:
+        """:meth:`check` the request's credentials, once per request if they pass.
+
+        :meth:`check` depends on the credentials alone, so an allowed decision holds for the
+        whole request (every object of a list); a denial is checked again each time, so each
+        denied field gets its own error, exactly as the first.
+        """
+        credentials = credentials_of(info)
+        if credentials is None:
+            self.check(None)
+        elif self not in credentials.allowed_by:
+            self.check(credentials)
+            credentials.allowed_by.add(self)
+
     def resolve(
         self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any
     ) -> Any:
-        self.check(credentials_of(info))
+        self.decide(info)
         return next_(source, info, **kwargs)
 
     async def resolve_async(
@@ -179,7 +193,7 @@ class AccessRule(FieldExtension, abc.ABC):
         info: Info[Any, Any],
         **kwargs: Any,
     ) -> Any:
-        self.check(credentials_of(info))
+        self.decide(info)
         result = next_(source, info, **kwargs)
         if inspect.isawaitable(result):
             return await result

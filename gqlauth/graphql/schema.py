@@ -19,8 +19,12 @@ that carry ``@key``. It differs from strawberry's in four ways:
   with it when ``GQLAUTH_GRAPHQL["INTROSPECTION"]`` is off.
 - **Default extensions**, each passed as a class so every request gets its own instance: parse and
   validation caches, the ``GQLAUTH_GRAPHQL`` limits (:mod:`gqlauth.graphql.hardening`, which
-  also hides "Did you mean ...?" suggestions when introspection is off), the strawberry-django
-  query optimizer, and masking of unexpected errors.
+  also hides "Did you mean ...?" suggestions when introspection is off) and masking of
+  unexpected errors. No per-field hook: strawberry-django's query optimizer runs for every
+  resolved field, which made it the largest cost of a list; root resolvers shape their
+  querysets themselves (:mod:`gqlauth.graphql.selections`), and objects made only of plain
+  attribute fields skip graphql-core's per-field machinery
+  (:mod:`gqlauth.graphql.execution`).
 - **Errors.** Client errors (any ``GraphQLError`` raised on purpose, such as a scope denial, and
   parse / validation errors) are returned as they are and not logged. Any other exception is
   logged on ``gqlauth.graphql`` with its traceback and reaches the client as "Unexpected error."
@@ -43,11 +47,11 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 from strawberry.types.base import get_object_definition, has_object_definition
 from strawberry.types.execution import ExecutionContext, ExecutionResult
-from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from gqlauth.graphql.context import credentials_of
 from gqlauth.graphql.declarations import declare_access, entity_rules, is_entity
 from gqlauth.graphql.errors import BadUserInputError
+from gqlauth.graphql.execution import PlainFieldsExecutor
 from gqlauth.graphql.hardening import (
     HardeningRules,
     HashesPassword,
@@ -127,7 +131,6 @@ DEFAULT_EXTENSIONS: tuple[ExtensionFactory, ...] = (
     ParserCache,
     HardeningRules,
     Validation,
-    DjangoOptimizerExtension,
     MaskUnexpectedErrors,
 )
 
@@ -176,9 +179,10 @@ class Schema(strawberry.federation.Schema):
     """A federation subgraph schema that refuses unguarded root fields and entities; see the
     module docstring.
 
-    ``extensions`` are appended to :data:`DEFAULT_EXTENSIONS`; other keyword arguments go to
-    ``strawberry.federation.Schema`` unchanged (``federation_version`` defaults to
-    :data:`FEDERATION_VERSION`).
+    ``extensions`` are appended to :data:`DEFAULT_EXTENSIONS`; ``execution_context_class``
+    defaults to :class:`~gqlauth.graphql.execution.PlainFieldsExecutor` and
+    ``federation_version`` to :data:`FEDERATION_VERSION`; other keyword arguments go to
+    ``strawberry.federation.Schema`` unchanged.
     """
 
     def __init__(
@@ -194,6 +198,7 @@ class Schema(strawberry.federation.Schema):
         _declare_root_access(query, mutation, subscription)
         types = tuple(types)
         declare_access((query, mutation, subscription, *types))
+        kwargs.setdefault("execution_context_class", PlainFieldsExecutor)
         extra = [ext for ext in extensions if ext not in DEFAULT_EXTENSIONS]
         kwargs.setdefault("federation_version", FEDERATION_VERSION)
         try:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 USERS_WITH_GROUPS = "{ users(limit: 100) { username groups { name } } }"
+LIST_FIELDS = "{ users(limit: 100) { id username email firstName lastName } }"
 
 
 def add_users(world, count: int) -> None:
@@ -73,6 +74,63 @@ def test_users_with_groups_cost_constant_queries(
     users = response.data["users"]
     assert len(users) == (count if sees == "everyone" else 1)
     assert {"username": "me", "groups": [{"name": "staff"}]} in users
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(
+            "{ users(limit: 100) { username ...G } } fragment G on User { groups { name } }",
+            id="named-fragment",
+        ),
+        pytest.param(
+            "{ users(limit: 100) { username ... on User { groups { name } } } }",
+            id="inline-fragment",
+        ),
+        pytest.param(
+            "{ users(limit: 100) { ... { username mine: groups { name } } } }",
+            id="aliased-in-fragment",
+        ),
+        pytest.param(
+            "query ($no: Boolean!) { users(limit: 100) { username groups @skip(if: $no) "
+            "{ name } } }",
+            id="under-skip",
+        ),
+    ],
+)
+def test_users_groups_through_fragments_and_aliases_cost_one_prefetch(gql, world, viewer, query):
+    token = world.token("read", "groups", user=viewer)
+    add_users(world, 20)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = gql.post(query, {"no": False} if "$no" in query else None, token=token)
+
+    users = response.data["users"]
+    assert len(users) == 23
+    assert all(len(user.get("groups", user.get("mine"))) >= 1 for user in users)
+    # Token, the caller's permissions and their groups' (ModelBackend), users, their groups.
+    assert len(queries) == 5
+
+
+def test_users_without_groups_cost_no_prefetch(gql, world, viewer, django_assert_num_queries):
+    token = world.token("read", "groups", user=viewer)
+    add_users(world, 20)
+
+    # Token, the caller's permissions and their groups' (ModelBackend), users.
+    with django_assert_num_queries(4):
+        response = gql.post(LIST_FIELDS, token=token)
+
+    assert len(response.data["users"]) == 23
+
+
+def test_one_user_with_groups_costs_one_prefetch(gql, world, viewer, django_assert_num_queries):
+    token = world.token("read", "groups", user=viewer)
+    query = "query ($id: ID!) { user(id: $id) { username groups { name } } }"
+
+    with django_assert_num_queries(5):
+        response = gql.post(query, {"id": str(world.alice.pk)}, token=token)
+
+    assert response.data == {"user": {"username": "alice", "groups": [{"name": "staff"}]}}
 
 
 def test_users_pages_by_offset_and_limit_in_id_order(gql, world, viewer):
