@@ -7,6 +7,8 @@ checks can load :mod:`~gqlauth.graphql.checks` without pulling in strawberry):
   ``requires_read_write_scope``, ``requires_permission`` (the user's Django permissions;
   ``own_records_only`` for fields open to a user's own records), ``authenticated``, ``public``;
   on fields, and the scope rules on types too.
+- :mod:`~gqlauth.graphql.rules`: ``AccessRule``, the base every rule extends, and how type-level
+  rules are kept on their types.
 - :mod:`~gqlauth.graphql.declarations`: how the rules reach the SDL (federation's
   ``@authenticated`` / ``@requiresScopes``), descriptions, and the returned types' fields.
 - :mod:`~gqlauth.graphql.schema`: ``Schema``, a fail-closed federation subgraph with guarded

@@ -9,7 +9,7 @@ object type and interface reachable from the roots (and ``types=``):
   Django permissions.
 - **Type-level rules** (a rule decorating a type) apply wherever the type is returned, as the
   federation spec says: each field returning it gets a
-  :class:`~gqlauth.graphql.permissions.ReturnedTypeRule`, checked after the field's own scope
+  :class:`~gqlauth.graphql.rules.ReturnedTypeRule`, checked after the field's own scope
   rule and before its permission rule, so our view answers exactly what a gateway would.
 - **Descriptions.** Each guarded field's (and type's) description ends with its requirement in
   words, so GraphiQL's documentation and explorer show it.
@@ -34,12 +34,11 @@ from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
 from strawberry.types.union import StrawberryUnion
 
-from gqlauth.graphql.permissions import (
+from gqlauth.graphql.permissions import PermissionRequirement, ScopeRequirement
+from gqlauth.graphql.rules import (
     AccessRule,
-    PermissionRequirement,
     ReturnedTypeRule,
     ScopeConfigurationError,
-    ScopeRequirement,
     lowered,
     named_definition,
     type_rules,

@@ -58,13 +58,8 @@ from gqlauth.graphql.hardening import (
     Validation,
     hide_suggestions,
 )
-from gqlauth.graphql.permissions import (
-    AccessRule,
-    Public,
-    ReadWriteScope,
-    ReturnedTypeRule,
-    ScopeConfigurationError,
-)
+from gqlauth.graphql.permissions import Public, ReadWriteScope
+from gqlauth.graphql.rules import AccessRule, ReturnedTypeRule, ScopeConfigurationError
 
 __all__ = [
     "FEDERATION_VERSION",

@@ -15,12 +15,8 @@ from graphql import GraphQLObjectType, build_schema, validate_schema
 from graphql.language import DirectiveNode
 from graphql.utilities import value_from_ast_untyped
 
-from gqlauth.graphql.permissions import (
-    Authenticated,
-    PermissionRequirement,
-    ScopeRequirement,
-    type_rules,
-)
+from gqlauth.graphql.permissions import Authenticated, PermissionRequirement, ScopeRequirement
+from gqlauth.graphql.rules import type_rules
 from schema.api import schema
 from schema.management.commands.export_sdl import sdl
 
