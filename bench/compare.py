@@ -482,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"machine: {_machine()}; load average {_load_average()} before the run")
     shared = ("django", "gunicorn", "oauthlib")
-    ours_packages = ("strawberry-graphql", "strawberry-graphql-django")
+    ours_packages = ("strawberry-graphql",)
     theirs_packages = ("django-oauth-toolkit", "djangorestframework")
     print(f"gqlauth: {_package_versions(Path(sys.executable), shared + ours_packages)}")
     print(f"DOT+DRF: {_package_versions(drf_python, shared + theirs_packages)}")

@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "strawberry_django",
     # Records failed password attempts; gqlauth.throttling decides (see AXES_* below).
     "axes",
     "gqlauth",

@@ -250,7 +250,6 @@ def test_the_metadata_describes_the_app(dists: Dists) -> None:
         "django",
         "oauthlib",
         "strawberry-graphql",
-        "strawberry-graphql-django",
         "django-axes",  # gqlauth.attempts: the throttle's AXES_HANDLER
         "pyjwt",  # gqlauth.jose: JWT access tokens (RFC 9068)
         "cryptography",  # signing keys, and their encryption at rest

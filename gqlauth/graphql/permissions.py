@@ -1,7 +1,7 @@
 """Access rules: OAuth2 scopes and Django permissions checked against the request's bearer token.
 
 Every rule is a strawberry :class:`~strawberry.extensions.FieldExtension` that also works as a
-decorator above ``@strawberry.field``, ``@strawberry.mutation`` or ``@strawberry_django.field``,
+decorator above ``@strawberry.field`` or ``@strawberry.mutation`` (strawberry-django's fields too),
 and the scope rules also above a type's ``@strawberry.type`` (a *type-level* rule; also on an
 interface, an enum, or a scalar made with ``strawberry.scalar``)::
 

@@ -90,7 +90,7 @@ class AccessRule(FieldExtension, abc.ABC):
             return target
         raise TypeError(
             f"{type(self).__name__} decorates a strawberry field: place it above "
-            "@strawberry.field, @strawberry.mutation or @strawberry_django.field."
+            "@strawberry.field or @strawberry.mutation (or a field class built on them)."
         )
 
     @abc.abstractmethod
