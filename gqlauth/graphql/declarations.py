@@ -34,7 +34,7 @@ from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
 from strawberry.types.union import StrawberryUnion
 
-from gqlauth.graphql.permissions import PermissionRequirement, ScopeRequirement
+from gqlauth.graphql.permissions import PermissionRequirement, Public, ScopeRequirement
 from gqlauth.graphql.rules import (
     AccessRule,
     ReturnedTypeRule,
@@ -44,7 +44,7 @@ from gqlauth.graphql.rules import (
     type_rules,
 )
 
-__all__ = ["declare_access", "entity_rules"]
+__all__ = ["declare_access", "entity_rules", "is_entity"]
 
 _OUR_DIRECTIVES = (AuthenticatedDirective, RequiresScopesDirective)
 _BASE_DESCRIPTION = "_gqlauth_base_description"
@@ -95,6 +95,12 @@ def _with_directives(current: Iterable[object], rules: Iterable[AccessRule]) -> 
     return kept + [d for rule in rules if (d := rule.directive()) is not None]
 
 
+def _guarding(rules: tuple[AccessRule, ...]) -> tuple[AccessRule, ...]:
+    """The rules that restrict anything: ``public()`` on a type (an entity open to anyone) is a
+    declaration for ``_entities``, not a check."""
+    return tuple(rule for rule in rules if not isinstance(rule, Public))
+
+
 def _declare_type(cls: object) -> None:
     """Directives and description of a type-level rule's target (validated)."""
     definition = named_definition(cls)
@@ -109,9 +115,9 @@ def _declare_type(cls: object) -> None:
             "and alternatives with |."
         )
     definition.directives = _with_directives(definition.directives or (), rules)
-    if rules:
+    if guarding := _guarding(rules):
         definition.description = _described(
-            definition, [f"Every field returning a {definition.name} {lowered(rules)}"]
+            definition, [f"Every field returning {definition.name} {lowered(guarding)}"]
         )
 
 
@@ -122,7 +128,7 @@ def _declare_field(field: StrawberryField) -> None:
     returned = [
         ReturnedTypeRule(named_definition(cls).name, rules)
         for cls in _named_types(field.type)
-        if (rules := type_rules(cls))
+        if (rules := _guarding(type_rules(cls)))
     ]
     # Extensions run from the last in the list to the first: the returned type's rules go just
     # below (before, in the list) the field's own scope rules, above its permission rule.

@@ -150,7 +150,7 @@ def test_type_level_rules_print_on_the_type_and_in_words():
     sdl = TYPES.as_str()
 
     assert (
-        '"""\nEvery field returning a Secret requires a bearer token with the scope groups.\n"""\n'
+        '"""\nEvery field returning Secret requires a bearer token with the scope groups.\n"""\n'
         'type Secret @requiresScopes(scopes: [["groups"]]) {'
     ) in sdl
     assert "type Badge @authenticated {" in sdl
@@ -218,7 +218,7 @@ def test_a_rebuilt_schema_adds_the_type_rule_once():
 
     (field,) = [f for f in Holder.__strawberry_definition__.fields if f.name == "secret"]
     assert len(field.extensions) == 1
-    assert sdl.count("Every field returning a Secret") == 1
+    assert sdl.count("Every field returning Secret") == 1
     assert sdl.count('type Secret @requiresScopes(scopes: [["groups"]]) {') == 1
 
 
@@ -497,3 +497,12 @@ def test_a_rule_on_a_scalar_applies_wherever_the_scalar_is_returned():
     assert 'scalar Code @requiresScopes(scopes: [["groups"]])' in schema.as_str()
     assert errors_of(denied) == [forbidden(["code"], ["groups"])]
     assert allowed.data == {"code": "X-1"}
+
+
+def test_a_public_entity_is_described_and_checked_as_nothing():
+    sdl = ENTITIES.as_str()
+
+    (field,) = [f for f in EntityQuery.__strawberry_definition__.fields if f.name == "countries"]
+    assert 'type Country @key(fields: "code", resolvable: true) {' in sdl
+    assert '  """Open to anonymous callers."""\n  countries: [Country!]!\n' in sdl
+    assert len(field.extensions) == 1  # its own public(): no rule added for the type
