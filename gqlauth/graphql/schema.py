@@ -48,6 +48,7 @@ from strawberry.types import Info
 from strawberry.types.base import get_object_definition, has_object_definition
 from strawberry.types.execution import ExecutionContext, ExecutionResult
 
+from gqlauth.graphql.conf import graphql_settings
 from gqlauth.graphql.context import credentials_of
 from gqlauth.graphql.declarations import declare_access, entity_rules, is_entity
 from gqlauth.graphql.errors import BadUserInputError
@@ -227,8 +228,16 @@ class Schema(strawberry.federation.Schema):
 
         A representation that is not an object naming a known entity type and its key fields is
         a ``BAD_USER_INPUT`` error at its index; a denied one the rule's error; either way the
-        others still resolve.
+        others still resolve. More representations than ``MAX_LIMIT`` (a list field's largest
+        page) fail the whole field with ``BAD_USER_INPUT``.
         """
+        # Each representation may cost a query: as many as a list field's page, no more.
+        most = graphql_settings().max_limit
+        if len(representations) > most:
+            raise BadUserInputError(
+                "representations",
+                f"at most {most} representations; got {len(representations)}.",
+            )
         credentials = credentials_of(info)
         results: list[Any] = []
         for representation in representations:

@@ -506,3 +506,25 @@ def test_a_public_entity_is_described_and_checked_as_nothing():
     assert 'type Country @key(fields: "code", resolvable: true) {' in sdl
     assert '  """Open to anonymous callers."""\n  countries: [Country!]!\n' in sdl
     assert len(field.extensions) == 1  # its own public(): no rule added for the type
+
+
+def test_more_representations_than_a_page_are_refused_as_a_whole(settings):
+    settings.GQLAUTH_GRAPHQL = {"MAX_LIMIT": 2}
+    team = {"__typename": "Team", "id": "1"}
+
+    two = entities([team, team], "groups")
+    three = entities([team, team, team], "groups")
+
+    assert two.data == {"_entities": [{"name": "team 1"}, {"name": "team 1"}]}
+    assert three.data is None
+    assert errors_of(three) == [
+        (
+            "at most 2 representations; got 3.",
+            ["_entities"],
+            {
+                "code": "BAD_USER_INPUT",
+                "field": "representations",
+                "fieldErrors": {"representations": ["at most 2 representations; got 3."]},
+            },
+        )
+    ]
