@@ -492,8 +492,9 @@ def test_serve_starts_a_working_server_from_a_fresh_state_given_only_the_key_and
                 "serve",
                 "--client-id",
                 "serve-client",
-                "--client-secret",
-                client_secret,
+                # One argument: a urlsafe secret may begin with "-", which argparse would
+                # take for an option.
+                f"--client-secret={client_secret}",
                 "--user",
                 "admin",
             ],
