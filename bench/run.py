@@ -319,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1",
+            # Required with DEBUG off (gqlauth.E011); no bench reads it.
+            "OAUTH2_ISSUER": "http://127.0.0.1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         try:

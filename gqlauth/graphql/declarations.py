@@ -10,7 +10,8 @@ object type and interface reachable from the roots (and ``types=``):
 - **Type-level rules** (a rule decorating a type) apply wherever the type is returned, as the
   federation spec says: each field returning it gets a
   :class:`~gqlauth.graphql.rules.ReturnedTypeRule`, checked after the field's own scope
-  rule and before its permission rule, so our view answers exactly what a gateway would.
+  rule and before its permission rule, so our view answers exactly what a gateway would (unless
+  the field's own rules imply it: then it would check nothing more, and is left out).
 - **Descriptions.** Each guarded field's (and type's) description ends with its requirement in
   words, so GraphiQL's documentation and explorer show it.
 
@@ -130,6 +131,11 @@ def _declare_field(field: StrawberryField) -> None:
         for cls in _named_types(field.type)
         if (rules := _guarding(type_rules(cls)))
     ]
+    # A returned type's rule that the field's own rules imply (every token they let through
+    # passes it) would check nothing more: it is neither added nor described.
+    needed = [
+        rule for rule in returned if not all(any(o.implies(r) for o in own) for r in rule.rules)
+    ]
     # Extensions run from the last in the list to the first: the returned type's rules go just
     # below (before, in the list) the field's own scope rules, above its permission rule.
     scoped = [
@@ -138,12 +144,10 @@ def _declare_field(field: StrawberryField) -> None:
         if not isinstance(ext, PermissionRequirement) and isinstance(ext, AccessRule)
     ]
     position = scoped[0] if scoped else len(field.extensions)
-    field.extensions[position:position] = returned
+    field.extensions[position:position] = needed
     field.directives = _with_directives(field.directives, own)
-    # A returned type's rule that the field's own rules imply goes without saying.
-    implied = [rule for rule in returned if all(any(o.implies(r) for o in own) for r in rule.rules)]
     sentences = [rule.describe() for rule in reversed(own)]
-    sentences += [rule.describe() for rule in returned if rule not in implied]
+    sentences += [rule.describe() for rule in needed]
     if sentences:
         field.description = _described(field, sentences)
 

@@ -528,3 +528,20 @@ def test_more_representations_than_a_page_are_refused_as_a_whole(settings):
             },
         )
     ]
+
+
+def test_a_type_rule_the_fields_own_rule_implies_is_not_checked_twice():
+    from schema.api import schema  # noqa: F401  (built: its fields carry their final rules)
+    from schema.types import UserType
+
+    (groups,) = [f for f in UserType.__strawberry_definition__.fields if f.name == "groups"]
+    (guarded,) = [f for f in Holder.__strawberry_definition__.fields if f.name == "guarded_secret"]
+
+    # User.groups needs "groups", which is all Group needs: one rule, one sentence.
+    assert [type(e).__name__ for e in groups.extensions] == ["ScopeRequirement"]
+    assert groups.description == "Requires a bearer token with the scope groups."
+    # guardedSecret needs "read", which does not imply Secret's "groups": both are checked.
+    assert [type(e).__name__ for e in guarded.extensions] == [
+        "ReturnedTypeRule",
+        "ScopeRequirement",
+    ]
