@@ -19,7 +19,7 @@ from gqlauth.graphql.permissions import (
     requires_scope,
 )
 from gqlauth.graphql.selections import selected_names
-from schema.types import VIEW_USER, GroupType, UserType, Viewer, user_pk
+from schema.types import VIEW_USER, GroupType, UserType, Viewer, attach_groups, user_pk
 
 # Two typing gaps of the GraphQL libraries, marked where they occur:
 # - `field(description=...)` without a resolver is typed `Any` in strawberry (strawberry#1929),
@@ -41,15 +41,20 @@ _NO_COLUMN = frozenset({"groups", "__typename"})
 
 def _users(info: strawberry.Info) -> QuerySet[Any]:
     """The users' queryset shaped for the selection: only the selected columns (when every
-    selected field is known here; reading a deferred one would cost a query per user) and
-    their groups in one more query, if asked."""
+    selected field is known here; reading a deferred one would cost a query per user)."""
     users: QuerySet[Any] = get_user_model().objects.all()
     names = selected_names(info)
     if names <= _USER_COLUMNS.keys() | _NO_COLUMN:
         users = users.only("id", *(_USER_COLUMNS[name] for name in names - _NO_COLUMN))
-    if "groups" in names:
-        users = users.prefetch_related("groups")
     return users
+
+
+def _fetch(info: strawberry.Info, users: QuerySet[Any]) -> list[Any]:
+    """The users, and their groups in one more query if the selection asks for them."""
+    rows = list(users)
+    if "groups" in selected_names(info):
+        attach_groups(rows)
+    return rows
 
 
 @strawberry.type
@@ -66,7 +71,7 @@ class Query:
         users = _users(info).order_by("pk")
         if (own := own_records_only(info)) is not None:
             users = users.filter(pk=own.user.pk)
-        return list(users[page])
+        return _fetch(info, users[page])
 
     @requires_read_write_scope()
     @requires_permission(VIEW_USER, except_own=True)
@@ -83,8 +88,8 @@ class Query:
             raise own.refusal()  # whether or not that user exists
         if pk is None:
             return None
-        user: UserType | None = _users(info).filter(pk=pk).first()
-        return user
+        found: list[UserType] = _fetch(info, _users(info).filter(pk=pk)[:1])
+        return found[0] if found else None
 
     @requires_scope("groups")
     @strawberry.field(  # type: ignore[untyped-decorator]

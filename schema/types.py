@@ -20,6 +20,7 @@ from typing import Any
 import strawberry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import ManyToManyField
 
 from gqlauth.graphql.context import credentials_of
 from gqlauth.graphql.permissions import records_visible_to, requires_scope
@@ -46,6 +47,42 @@ def _key(id: object) -> int | None:
     if isinstance(id, bool) or not isinstance(id, (str, int)):
         return None
     return user_pk(str(id))
+
+
+# Where attach_groups() leaves a user's groups.
+_GROUPS = "_api_groups"
+
+
+def attach_groups(users: list[Any]) -> None:
+    """Load the groups of all ``users`` in one query, for ``User.groups`` to read.
+
+    Django's ``prefetch_related("groups")`` costs the same one query but builds a related
+    manager and a queryset per user, which cost more CPU than the query for a page of users;
+    this reads the membership rows once and builds only the groups. Each user's groups are in
+    ``User.groups``' order: by name, then id.
+    """
+    by_user: dict[Any, list[Group]] = {user.pk: [] for user in users}
+    if not by_user:
+        return
+    field = get_user_model()._meta.get_field("groups")
+    assert isinstance(field, ManyToManyField)  # PermissionsMixin's, as ModelBackend needs
+    membership = field.remote_field.through
+    assert membership is not None  # Django made it when the model was defined
+    user_fk = field.m2m_field_name()  # "user" for auth.User
+    rows = (
+        membership._default_manager.filter(**{f"{user_fk}__in": list(by_user)})
+        .order_by("group__name", "group_id")
+        .values_list(user_fk, "group_id", "group__name")
+    )
+    db = rows.db
+    groups: dict[int, Group] = {}
+    for user_id, group_id, name in rows:
+        group = groups.get(group_id)
+        if group is None:
+            group = groups[group_id] = Group.from_db(db, ["id", "name"], (group_id, name))
+        by_user[user_id].append(group)
+    for user in users:
+        setattr(user, _GROUPS, by_user[user.pk])
 
 
 @requires_scope("groups")
@@ -84,8 +121,11 @@ class UserType:
     # without a resolver as Any, strawberry#1929: the decorated method is fully typed.)
     @strawberry.field(extensions=[requires_scope("groups")])  # type: ignore[untyped-decorator]
     def groups(self, root: strawberry.Parent[Any]) -> list[GroupType] | None:
-        # ``root`` is the user's model instance; .all() reads the root resolver's prefetch.
-        groups: list[Group] = list(root.groups.all())
+        # ``root`` is the user's model instance: its groups as attach_groups() left them,
+        # else one query (a user reached another way: me, _entities).
+        groups: list[Group] | None = getattr(root, _GROUPS, None)
+        if groups is None:
+            groups = list(root.groups.order_by("name", "pk"))
         return groups  # type: ignore[return-value]  # a Group stands where GroupType is declared
 
     @classmethod

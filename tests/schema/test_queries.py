@@ -359,3 +359,27 @@ def test_me_shows_the_callers_profile_only_with_read(gql, world, scopes):
     ]
     with_read = gql.post("{ me { user { email } } }", token=world.token("read", *scopes))
     assert with_read.body == {"data": {"me": {"user": {"email": "alice@example.com"}}}}
+
+
+def test_a_users_groups_are_listed_by_name_however_the_user_is_reached(gql, world, viewer):
+    """users, user(id) and me { user } give the same groups in the same order (by name)."""
+    member = world.make_user("member", groups=("zeta", "alpha", "mid"))
+    loner = world.make_user("loner")
+    token = world.token("read", "groups", user=viewer)
+    own_token = world.token("read", "groups", user=member)
+    expected = [{"name": "alpha"}, {"name": "mid"}, {"name": "zeta"}]
+
+    listed = gql.post("{ users(limit: 100) { username groups { name } } }", token=token)
+    one = gql.post(
+        "query ($id: ID!) { user(id: $id) { groups { name } } }",
+        {"id": str(member.pk)},
+        token=token,
+    )
+    me = gql.post("{ me { user { groups { name } } } }", token=own_token)
+
+    by_name = {user["username"]: user["groups"] for user in listed.data["users"]}
+    assert by_name["member"] == expected
+    assert by_name["loner"] == []
+    assert one.data == {"user": {"groups": expected}}
+    assert me.data == {"me": {"user": {"groups": expected}}}
+    assert loner.groups.count() == 0
