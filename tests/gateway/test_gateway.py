@@ -19,6 +19,10 @@ answer is compared with our own ``_entities`` answer for the same representation
 A token neither side may accept (expired; signed by a key we never published, under our kid or
 an unknown one; no JWT at all) is refused by both for every request, without data: 401
 ``invalid_token`` from us, and from the gateway the answers in GATEWAY_REFUSALS.
+
+One module, a little over the size guideline, because the matrix's cases, the expected forms of
+the gateway's refusals and the checks that read them belong together: split, each would need
+the others' tables to make sense.
 """
 
 from __future__ import annotations
