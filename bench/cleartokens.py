@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import secrets
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from machine import describe as describe_machine
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -155,18 +156,6 @@ def _fill(expired: int, revoked: int, live: int) -> dict[str, int]:
 # --- the run ---------------------------------------------------------------------------------
 
 
-def _machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.partition(":")[2].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
-
-
 def _run(command: list[str], env: dict[str, str], relay: bool) -> tuple[float, float, int, str]:
     """Run ``command``; (wall s, CPU s, peak RSS KiB, output), relaying lines with timestamps."""
     start = time.monotonic()
@@ -224,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_fill(args.expired, args.revoked, args.live)))
         return 0
 
-    print(f"machine: {_machine()}")
+    print(f"machine: {describe_machine()}")
     with tempfile.TemporaryDirectory(prefix="gqlauth-cleartokens-") as tmp:
         env = {
             **os.environ,

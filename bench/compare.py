@@ -22,7 +22,6 @@ import argparse
 import base64
 import json
 import os
-import platform
 import secrets
 import signal
 import statistics
@@ -38,6 +37,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from loadgen import Client, Request, Result, run
+from machine import describe as describe_machine
 from server import Server, ServerStartError
 
 BENCH = Path(__file__).resolve().parent
@@ -434,18 +434,6 @@ def _package_versions(python: Path, packages: tuple[str, ...]) -> str:
     ).stdout.strip()
 
 
-def _machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.partition(":")[2].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
-
-
 def _load_average() -> str:
     try:
         return Path("/proc/loadavg").read_text().split()[0]
@@ -480,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     except subprocess.CalledProcessError as exc:
         print(f"compare: making the comparison virtualenv failed: {exc}", file=sys.stderr)
         return 1
-    print(f"machine: {_machine()}; load average {_load_average()} before the run")
+    print(f"machine: {describe_machine()}; load average {_load_average()} before the run")
     shared = ("django", "gunicorn", "oauthlib")
     ours_packages = ("strawberry-graphql",)
     theirs_packages = ("django-oauth-toolkit", "djangorestframework")

@@ -17,7 +17,6 @@ import argparse
 import base64
 import json
 import os
-import platform
 import secrets
 import signal
 import subprocess
@@ -31,6 +30,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from loadgen import Client, Request, Result, run
+from machine import describe as describe_machine
 from server import Server, ServerStartError
 
 BENCH = Path(__file__).resolve().parent
@@ -198,18 +198,6 @@ def _setup(env: dict[str, str], refresh_tokens: int) -> dict[str, Any]:
     return creds
 
 
-def _machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.partition(":")[2].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
-
-
 def _cpu_busy(seconds: float = 1.0) -> float:
     """Fraction of all cores' time spent not idle over ``seconds``, from /proc/stat."""
 
@@ -307,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     # Measured before our own setup and server boot, over one second: the load average would
     # still count earlier runs for minutes.
     busy = _cpu_busy()
-    print(f"machine: {_machine()}, CPU {busy:.0%} busy before setup")
+    print(f"machine: {describe_machine()}, CPU {busy:.0%} busy before setup")
     if busy > 0.15:
         print("warning: other processes keep this machine busy; figures will be low and noisy")
 
