@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -39,20 +40,18 @@ _USER_COLUMNS = {
 _NO_COLUMN = frozenset({"groups", "__typename"})
 
 
-def _users(info: strawberry.Info) -> QuerySet[Any]:
-    """The users' queryset shaped for the selection: only the selected columns (when every
-    selected field is known here; reading a deferred one would cost a query per user)."""
+def _fetch_users(
+    info: strawberry.Info, narrow: Callable[[QuerySet[Any]], QuerySet[Any]]
+) -> list[Any]:
+    """The users ``narrow`` picks, shaped for the selection (read once): only the selected
+    columns (when every selected field is known here; reading a deferred one would cost a query
+    per user), and their groups in one more query if asked for."""
     users: QuerySet[Any] = get_user_model().objects.all()
     names = selected_names(info)
     if names <= _USER_COLUMNS.keys() | _NO_COLUMN:
         users = users.only("id", *(_USER_COLUMNS[name] for name in names - _NO_COLUMN))
-    return users
-
-
-def _fetch(info: strawberry.Info, users: QuerySet[Any]) -> list[Any]:
-    """The users, and their groups in one more query if the selection asks for them."""
-    rows = list(users)
-    if "groups" in selected_names(info):
+    rows = list(narrow(users))
+    if "groups" in names:
         attach_groups(rows)
     return rows
 
@@ -68,10 +67,14 @@ class Query:
         self, info: strawberry.Info, offset: int = 0, limit: int = DEFAULT_LIMIT
     ) -> list[UserType]:
         page = window(offset, limit)
-        users = _users(info).order_by("pk")
-        if (own := own_records_only(info)) is not None:
-            users = users.filter(pk=own.user.pk)
-        return _fetch(info, users[page])
+        own = own_records_only(info)
+
+        def narrow(users: QuerySet[Any]) -> QuerySet[Any]:
+            if own is not None:
+                users = users.filter(pk=own.user.pk)
+            return users.order_by("pk")[page]
+
+        return _fetch_users(info, narrow)
 
     @requires_read_write_scope()
     @requires_permission(VIEW_USER, except_own=True)
@@ -88,7 +91,7 @@ class Query:
             raise own.refusal()  # whether or not that user exists
         if pk is None:
             return None
-        found: list[UserType] = _fetch(info, _users(info).filter(pk=pk)[:1])
+        found: list[UserType] = _fetch_users(info, lambda users: users.filter(pk=pk)[:1])
         return found[0] if found else None
 
     @requires_scope("groups")
