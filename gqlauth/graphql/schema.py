@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry.federation
@@ -85,6 +86,15 @@ def is_unexpected(error: GraphQLError) -> bool:
     """True for an error caused by an exception that is not a deliberate ``GraphQLError``."""
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """What ``_entities`` needs of an entity type: its type-level rules and its ``@key`` field
+    sets (each a tuple of field names)."""
+
+    rules: tuple[AccessRule, ...]
+    keys: tuple[tuple[str, ...], ...]
 
 
 class UnexpectedError(GraphQLError):
@@ -213,13 +223,19 @@ class Schema(strawberry.federation.Schema):
                 raise error.__cause__ from None
             raise
 
-        # Every entity declares its access, which _entities checks (fail closed).
-        self._entities: dict[str, type] = {}
+        # Every entity declares its access, which _entities checks (fail closed); its rules
+        # and key fields are read here once, not per representation.
+        self._entities: dict[str, Entity] = {}
         for definition in self.schema_converter.type_map.values():
             origin = getattr(definition.definition, "origin", None)
             if isinstance(origin, type) and has_object_definition(origin) and is_entity(origin):
-                entity_rules(origin)
-                self._entities[get_object_definition(origin, strict=True).name] = origin
+                entity = get_object_definition(origin, strict=True)
+                keys = tuple(
+                    tuple(str(directive.fields).split())
+                    for directive in entity.directives or ()
+                    if isinstance(directive, Key)
+                )
+                self._entities[entity.name] = Entity(entity_rules(origin), keys)
 
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
@@ -246,7 +262,7 @@ class Schema(strawberry.federation.Schema):
                 results.append(entity)
                 continue
             try:
-                for rule in entity_rules(entity):
+                for rule in entity.rules:
                     rule.check(credentials)
             except GraphQLError as denial:
                 results.append(denial)
@@ -256,21 +272,16 @@ class Schema(strawberry.federation.Schema):
             results.extend(super().entities_resolver(info, [copy]))
         return results
 
-    def _entity_of(self, representation: object) -> type | GraphQLError:
-        """The entity type a representation names, or the error to answer it with."""
+    def _entity_of(self, representation: object) -> Entity | GraphQLError:
+        """The entity a representation names, or the error to answer it with."""
         typename = representation.get("__typename") if isinstance(representation, dict) else None
         entity = self._entities.get(typename) if isinstance(typename, str) else None
         if entity is None:
             return BadUserInputError(
                 "representations", "A representation names no entity type of this schema."
             )
-        keys = [
-            str(directive.fields).split()
-            for directive in get_object_definition(entity, strict=True).directives or ()
-            if isinstance(directive, Key)
-        ]
         assert isinstance(representation, dict)
-        if not any(all(name in representation for name in key) for key in keys):
+        if not any(all(name in representation for name in key) for key in entity.keys):
             return BadUserInputError(
                 "representations", f"A {typename} representation lacks its key fields."
             )
